@@ -1,0 +1,32 @@
+#ifndef COMMANDS_CMD_UTIL_H
+#define COMMANDS_CMD_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "commands/command.h"
+#include "data/keyspace.h"
+
+/* Small helpers shared by command handlers. Functions ending in _or_reply
+ * write the error reply themselves when they return false. */
+
+/* Parses an integer argument; on failure replies msg (default: "value is
+ * not an integer or out of range"). */
+bool cmd_i64_or_reply(cmd_ctx *ctx, const resp_arg *arg, int64_t *out, const char *msg);
+/* Same, also enforcing [min, max] (msg on failure too). */
+bool cmd_i64_range_or_reply(cmd_ctx *ctx, const resp_arg *arg, int64_t min, int64_t max,
+                            int64_t *out, const char *msg);
+bool cmd_double_or_reply(cmd_ctx *ctx, const resp_arg *arg, double *out, const char *msg);
+bool cmd_long_double_or_reply(cmd_ctx *ctx, const resp_arg *arg, long double *out,
+                              const char *msg);
+
+/* Read lookup in the selected database (honours CLIENT NO-TOUCH). */
+kv *cmd_lookup_read(cmd_ctx *ctx, const resp_arg *key);
+/* Write lookup; fills ref for a following change at that key. */
+kv *cmd_lookup_write(cmd_ctx *ctx, const resp_arg *key, kv_ref *ref);
+/* Replies WRONGTYPE and returns false unless e is NULL or a string. */
+bool cmd_string_or_reply(cmd_ctx *ctx, const kv *e);
+/* Replies with the string value of e as a bulk string. */
+void cmd_reply_string_value(cmd_ctx *ctx, const kv *e);
+
+#endif

@@ -1,0 +1,38 @@
+#ifndef TEST_CMD_HARNESS_H
+#define TEST_CMD_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "commands/command.h"
+#include "commands/session.h"
+#include "data/keyspace.h"
+#include "protocol/reply.h"
+
+/* Runs data-command handlers on a fresh keyspace without a server: looks
+ * the command up, checks arity the way dispatch does, calls the handler and
+ * hands back the exact reply bytes. */
+
+typedef struct harness {
+    command_registry *registry;
+    keyspace *ks;
+    session sess;
+    reply out;
+    cmd_options opts;
+    char *last;      /* last reply, NUL-terminated, owned */
+    size_t last_len;
+    uint64_t dirty;  /* sum of ctx.dirty over all commands */
+} harness;
+
+harness *harness_new(void);
+void harness_free(harness *h);
+/* Sets the keyspace clock (Unix ms). */
+void harness_set_time(harness *h, int64_t now_ms);
+/* Runs one command given as NULL-terminated C strings; returns the reply
+ * bytes (valid until the next call). */
+const char *harness_run(harness *h, const char *arg0, ...);
+/* Same with explicit binary-safe arguments. */
+const char *harness_runv(harness *h, int argc, const char **argv, const size_t *lens);
+
+#endif
