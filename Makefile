@@ -14,7 +14,7 @@ MODE ?= release
 CC ?= cc
 WERROR ?= 1
 
-BUILD := build/$(MODE)
+BUILD ?= build/$(MODE)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wformat=2 -Wundef -Wcast-qual -Wpointer-arith -Wvla \
