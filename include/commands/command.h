@@ -63,7 +63,9 @@ typedef struct cmd_options {
     bool lazyfree_user_flush;
     bool lazyfree_user_del;
     bool cluster_enabled;
-    int maxmemory_policy; /* evict.h enum */
+    /* Redis compat: small integers are shared objects (OBJECT REFCOUNT
+     * reports 2147483647) unless an LRU/LFU maxmemory policy is active. */
+    bool shared_integers;
 } cmd_options;
 
 typedef struct cmd_ctx {
@@ -93,7 +95,12 @@ typedef struct command_def {
     uint64_t flags;
     int first_key, last_key, key_step; /* last < 0 counts from the end */
     const char *acl;     /* explicit ACL categories, e.g. "@string" */
-    const char *key_flags; /* key-spec flags, e.g. "RW ACCESS UPDATE" */
+    /* Key-spec flags for COMMAND INFO, uppercase tokens from RO RW OW RM
+     * ACCESS UPDATE INSERT DELETE NOT_KEY INCOMPLETE VARIABLE_FLAGS. One
+     * spec covers the whole first/last/step range; several specs separated
+     * by '|' describe successive keys (first_key + i * key_step) one each,
+     * e.g. RENAME: "RW ACCESS DELETE|OW UPDATE". */
+    const char *key_flags;
     const char *tips;    /* e.g. "request_policy:all_shards" */
     const char *group;
     const char *since;

@@ -17,6 +17,7 @@ harness *harness_new(void) {
     h->sess.authenticated = true;
     reply_init(&h->out);
     h->opts.proto_max_bulk_len = 512 * 1024 * 1024;
+    h->opts.shared_integers = true;
     return h;
 }
 
