@@ -21,9 +21,10 @@ MUST_USE int net_accept(int listen_fd, int *fd_out, char *ip, size_t ip_len, int
 MUST_USE int net_connect_tcp(const char *host, int port, int *fd_out);
 
 MUST_USE int net_set_nonblock(int fd, bool on);
-MUST_USE int net_set_nodelay(int fd, bool on);
+/* Best effort: callers may ignore the result of these two. */
+int net_set_nodelay(int fd, bool on);
 /* Enables TCP keepalive probing after interval_s idle seconds. */
-MUST_USE int net_set_keepalive(int fd, int interval_s);
+int net_set_keepalive(int fd, int interval_s);
 
 MUST_USE int net_peer_addr(int fd, char *ip, size_t ip_len, int *port);
 MUST_USE int net_local_addr(int fd, char *ip, size_t ip_len, int *port);

@@ -1,0 +1,384 @@
+/* cmd_command: the COMMAND family, introspection of the command table.
+ *
+ * Replies are built from the command_def rows: flags and ACL categories in
+ * Redis's printing order, key specs derived from first/last/step and the
+ * key_flags text, and the docs (summary, since, group, complexity). Clients
+ * depend on the shapes: go-redis rejects a COMMAND reply whose entries do
+ * not have 10 elements, redis-cli asserts the types of COMMAND DOCS. */
+#include <string.h>
+
+#include "base/glob.h"
+#include "commands/command.h"
+#include "protocol/reply.h"
+#include "server/server.h"
+#include "server/server_commands.h"
+
+static void reply_flags(reply *out, uint64_t flags) {
+    int n = 0;
+    for (int b = 0; b < 64; b++)
+        if ((flags & (1ULL << b)) && command_flag_name(b)) n++;
+    reply_set(out, n);
+    for (int b = 0; b < 64; b++)
+        if ((flags & (1ULL << b)) && command_flag_name(b)) reply_simple_cstr(out, command_flag_name(b));
+}
+
+static void reply_acl(reply *out, uint64_t bits) {
+    int n = 0;
+    for (int b = 0; b < command_acl_count(); b++)
+        if (bits & (1ULL << b)) n++;
+    reply_set(out, n);
+    for (int b = 0; b < command_acl_count(); b++) {
+        if (!(bits & (1ULL << b))) continue;
+        char name[32];
+        name[0] = '@';
+        strncpy(name + 1, command_acl_name(b), sizeof(name) - 2);
+        name[sizeof(name) - 1] = '\0';
+        reply_simple_cstr(out, name);
+    }
+}
+
+/* Counts space-separated words in s[0..len). */
+static int count_words(const char *s, size_t len) {
+    int n = 0;
+    bool in = false;
+    for (size_t i = 0; i < len; i++) {
+        bool sp = s[i] == ' ';
+        if (!sp && !in) n++;
+        in = !sp;
+    }
+    return n;
+}
+
+static void reply_tips(reply *out, const char *tips) {
+    if (tips == NULL) {
+        reply_set(out, 0);
+        return;
+    }
+    reply_set(out, count_words(tips, strlen(tips)));
+    const char *p = tips;
+    while (*p) {
+        while (*p == ' ') p++;
+        size_t n = strcspn(p, " ");
+        if (n) reply_bulk(out, p, n);
+        p += n;
+    }
+}
+
+/* Key-spec flags are written uppercase in the tables; COMMAND prints the
+ * access-type words in lowercase (RO RW OW RM stay uppercase). */
+static void reply_key_flags(reply *out, const char *spec, size_t len) {
+    reply_set(out, count_words(spec, len));
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && spec[i] == ' ') i++;
+        size_t start = i;
+        while (i < len && spec[i] != ' ') i++;
+        size_t n = i - start;
+        if (n == 0) continue;
+        char word[32];
+        if (n >= sizeof(word)) n = sizeof(word) - 1;
+        bool keep_case = n == 2;
+        for (size_t k = 0; k < n; k++) {
+            char ch = spec[start + k];
+            word[k] = (!keep_case && ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+        }
+        word[n] = '\0';
+        reply_simple_cstr(out, word);
+    }
+}
+
+static void reply_one_spec(reply *out, const char *flags, size_t flen, int index, int lastkey,
+                           int step) {
+    reply_map(out, 3);
+    reply_bulk_cstr(out, "flags");
+    reply_key_flags(out, flags, flen);
+    reply_bulk_cstr(out, "begin_search");
+    reply_map(out, 2);
+    reply_bulk_cstr(out, "type");
+    reply_bulk_cstr(out, "index");
+    reply_bulk_cstr(out, "spec");
+    reply_map(out, 1);
+    reply_bulk_cstr(out, "index");
+    reply_int(out, index);
+    reply_bulk_cstr(out, "find_keys");
+    reply_map(out, 2);
+    reply_bulk_cstr(out, "type");
+    reply_bulk_cstr(out, "range");
+    reply_bulk_cstr(out, "spec");
+    reply_map(out, 3);
+    reply_bulk_cstr(out, "lastkey");
+    reply_int(out, lastkey);
+    reply_bulk_cstr(out, "keystep");
+    reply_int(out, step);
+    reply_bulk_cstr(out, "limit");
+    reply_int(out, 0);
+}
+
+static void reply_key_specs(reply *out, const command_def *d) {
+    if (d->first_key <= 0 || d->key_flags == NULL) {
+        reply_set(out, 0);
+        return;
+    }
+    const char *spec = d->key_flags;
+    int parts = 1;
+    for (const char *p = spec; *p; p++)
+        if (*p == '|') parts++;
+    reply_set(out, parts);
+    if (parts == 1) {
+        int lastkey = d->last_key < 0 ? d->last_key : d->last_key - d->first_key;
+        reply_one_spec(out, spec, strlen(spec), d->first_key, lastkey, d->key_step);
+        return;
+    }
+    for (int i = 0; i < parts; i++) {
+        size_t n = strcspn(spec, "|");
+        reply_one_spec(out, spec, n, d->first_key + i * d->key_step, 0, 1);
+        spec += n + (spec[n] == '|');
+    }
+}
+
+static void reply_info(reply *out, command *c);
+
+static void reply_sub_infos(command *sub, void *ctx) {
+    reply_info((reply *)ctx, sub);
+}
+
+static void reply_info(reply *out, command *c) {
+    const command_def *d = c->def;
+    reply_array(out, 10);
+    reply_bulk_cstr(out, c->fullname);
+    reply_int(out, d->arity);
+    reply_flags(out, d->flags);
+    reply_int(out, d->first_key);
+    reply_int(out, d->last_key);
+    reply_int(out, d->key_step);
+    reply_acl(out, c->acl_bits);
+    reply_tips(out, d->tips);
+    reply_key_specs(out, d);
+    if (c->subs) {
+        reply_array(out, (int64_t)command_sub_count(c));
+        command_foreach_sub(c, reply_sub_infos, out);
+    } else {
+        reply_set(out, 0);
+    }
+}
+
+static void reply_docs(reply *out, command *c);
+
+static void reply_sub_docs(command *sub, void *ctx) {
+    reply *out = ctx;
+    reply_bulk_cstr(out, sub->fullname);
+    reply_docs(out, sub);
+}
+
+static void reply_docs(reply *out, command *c) {
+    const command_def *d = c->def;
+    int n = 1 + (d->summary != NULL) + (d->since != NULL) + (d->complexity != NULL) +
+            (c->subs != NULL);
+    reply_map(out, n);
+    if (d->summary) {
+        reply_bulk_cstr(out, "summary");
+        reply_bulk_cstr(out, d->summary);
+    }
+    if (d->since) {
+        reply_bulk_cstr(out, "since");
+        reply_bulk_cstr(out, d->since);
+    }
+    reply_bulk_cstr(out, "group");
+    reply_bulk_cstr(out, d->group ? d->group : "generic");
+    if (d->complexity) {
+        reply_bulk_cstr(out, "complexity");
+        reply_bulk_cstr(out, d->complexity);
+    }
+    if (c->subs) {
+        reply_bulk_cstr(out, "subcommands");
+        reply_map(out, (int64_t)command_sub_count(c));
+        command_foreach_sub(c, reply_sub_docs, out);
+    }
+}
+
+static void info_each(command *c, void *ctx) {
+    reply_info((reply *)ctx, c);
+}
+
+static void cmd_command(cmd_ctx *ctx) {
+    command_registry *r = server_commands(ctx->server);
+    reply_array(ctx->out, (int64_t)command_count(r));
+    command_foreach(r, info_each, ctx->out);
+}
+
+static void cmd_command_count(cmd_ctx *ctx) {
+    reply_int(ctx->out, (int64_t)command_count(server_commands(ctx->server)));
+}
+
+static void cmd_command_info(cmd_ctx *ctx) {
+    command_registry *r = server_commands(ctx->server);
+    if (ctx->argc == 2) {
+        cmd_command(ctx);
+        return;
+    }
+    reply_array(ctx->out, ctx->argc - 2);
+    for (int i = 2; i < ctx->argc; i++) {
+        command *c = command_find(r, ctx->argv[i].ptr, ctx->argv[i].len);
+        if (c)
+            reply_info(ctx->out, c);
+        else
+            reply_null(ctx->out);
+    }
+}
+
+static void docs_each(command *c, void *ctx) {
+    reply_bulk_cstr((reply *)ctx, c->fullname);
+    reply_docs((reply *)ctx, c);
+}
+
+static void cmd_command_docs(cmd_ctx *ctx) {
+    command_registry *r = server_commands(ctx->server);
+    if (ctx->argc == 2) {
+        reply_map(ctx->out, (int64_t)command_count(r));
+        command_foreach(r, docs_each, ctx->out);
+        return;
+    }
+    reply_deferred d = reply_defer(ctx->out);
+    int n = 0;
+    for (int i = 2; i < ctx->argc; i++) {
+        command *c = command_find(r, ctx->argv[i].ptr, ctx->argv[i].len);
+        if (c == NULL) continue;
+        docs_each(c, ctx->out);
+        n++;
+    }
+    reply_set_map_len(ctx->out, d, n);
+}
+
+static void cmd_command_getkeys(cmd_ctx *ctx) {
+    bool container;
+    command *c = command_lookup(server_commands(ctx->server), ctx->argc - 2, ctx->argv + 2, &container);
+    int argc = ctx->argc - 2;
+    if (c == NULL) {
+        reply_error(ctx->out, "ERR Invalid command specified");
+        return;
+    }
+    if (!command_has_keys(c)) {
+        reply_error(ctx->out, "ERR The command has no key arguments");
+        return;
+    }
+    if ((c->def->arity > 0 && c->def->arity != argc) || argc < -c->def->arity) {
+        reply_error(ctx->out, "ERR Invalid number of arguments specified for command");
+        return;
+    }
+    int keys[256];
+    int n = command_get_keys(c, argc, ctx->argv + 2, keys, 256);
+    if (n == 0) {
+        if (c->def->flags & CMD_NO_MANDATORY_KEYS)
+            reply_empty_array(ctx->out);
+        else
+            reply_error(ctx->out, "ERR Invalid arguments specified for command");
+        return;
+    }
+    if (n > 256) n = 256;
+    reply_array(ctx->out, n);
+    for (int i = 0; i < n; i++) reply_bulk(ctx->out, ctx->argv[2 + keys[i]].ptr, ctx->argv[2 + keys[i]].len);
+}
+
+typedef struct list_filter {
+    cmd_ctx *ctx;
+    int kind; /* 0 none, 1 aclcat, 2 pattern, 3 module */
+    const resp_arg *value;
+    int count;
+} list_filter;
+
+static bool acl_matches(const command *c, const resp_arg *cat) {
+    for (int b = 0; b < command_acl_count(); b++) {
+        const char *name = command_acl_name(b);
+        if ((c->acl_bits & (1ULL << b)) && arg_eq(cat, name)) return true;
+    }
+    return false;
+}
+
+static void list_each(command *c, void *ctx) {
+    list_filter *f = ctx;
+    bool keep = true;
+    if (f->kind == 1) keep = acl_matches(c, f->value);
+    if (f->kind == 2)
+        keep = glob_match(f->value->ptr, f->value->len, c->fullname, strlen(c->fullname), true);
+    if (f->kind == 3) keep = false; /* no modules */
+    if (keep) {
+        reply_bulk_cstr(f->ctx->out, c->fullname);
+        f->count++;
+    }
+    command_foreach_sub(c, list_each, ctx);
+}
+
+static void cmd_command_list(cmd_ctx *ctx) {
+    list_filter f = {ctx, 0, NULL, 0};
+    if (ctx->argc == 5 && cmd_arg_is(ctx, 2, "filterby")) {
+        if (cmd_arg_is(ctx, 3, "aclcat"))
+            f.kind = 1;
+        else if (cmd_arg_is(ctx, 3, "pattern"))
+            f.kind = 2;
+        else if (cmd_arg_is(ctx, 3, "module"))
+            f.kind = 3;
+        f.value = &ctx->argv[4];
+    }
+    if (ctx->argc != 2 && f.kind == 0) {
+        reply_error(ctx->out, "ERR syntax error");
+        return;
+    }
+    reply_deferred d = reply_defer(ctx->out);
+    command_foreach(server_commands(ctx->server), list_each, &f);
+    reply_set_array_len(ctx->out, d, f.count);
+}
+
+static void cmd_command_help(cmd_ctx *ctx) {
+    static const char *const lines[] = {
+        "(no subcommand)",
+        "    Return details about all commands.",
+        "COUNT",
+        "    Return the total number of commands in this server.",
+        "LIST",
+        "    Return a list of all commands in this server.",
+        "INFO [<command-name> ...]",
+        "    Return details about the given commands, or all of them.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about the given commands, or all of them.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full command.",
+        NULL,
+    };
+    cmd_reply_help(ctx, lines);
+}
+
+#define INTRO_FLAGS (CMD_LOADING | CMD_STALE | CMD_SENTINEL)
+
+static const command_def command_subcommands[] = {
+    {.name = "count", .handler = cmd_command_count, .arity = 2, .flags = INTRO_FLAGS,
+     .acl = "@connection", .group = "server", .since = "2.8.13",
+     .summary = "Returns how many commands the server knows.", .complexity = "O(1)"},
+    {.name = "info", .handler = cmd_command_info, .arity = -2, .flags = INTRO_FLAGS,
+     .acl = "@connection", .tips = "nondeterministic_output_order", .group = "server",
+     .since = "2.8.13", .summary = "Describes the given commands, or all of them.",
+     .complexity = "O(N) in the number of commands described"},
+    {.name = "docs", .handler = cmd_command_docs, .arity = -2, .flags = INTRO_FLAGS,
+     .acl = "@connection", .tips = "nondeterministic_output_order", .group = "server",
+     .since = "7.0.0", .summary = "Returns documentation of the given commands, or all of them.",
+     .complexity = "O(N) in the number of commands described"},
+    {.name = "getkeys", .handler = cmd_command_getkeys, .arity = -3, .flags = INTRO_FLAGS,
+     .acl = "@connection", .group = "server", .since = "2.8.13",
+     .summary = "Extracts the key names from a full command line.",
+     .complexity = "O(N) in the number of arguments"},
+    {.name = "list", .handler = cmd_command_list, .arity = -2, .flags = INTRO_FLAGS,
+     .acl = "@connection", .tips = "nondeterministic_output_order", .group = "server",
+     .since = "7.0.0", .summary = "Lists command names, optionally filtered.",
+     .complexity = "O(N) in the number of commands"},
+    {.name = "help", .handler = cmd_command_help, .arity = 2, .flags = INTRO_FLAGS,
+     .acl = "@connection", .group = "server", .since = "5.0.0",
+     .summary = "Lists the COMMAND subcommands.", .complexity = "O(1)"},
+    {0},
+};
+
+const command_def cmd_command_defs[] = {
+    {.name = "command", .handler = cmd_command, .arity = -1, .flags = INTRO_FLAGS,
+     .acl = "@connection", .tips = "nondeterministic_output_order", .group = "server",
+     .since = "2.8.13", .summary = "Describes every command.",
+     .complexity = "O(N) in the number of commands", .subcommands = command_subcommands},
+    {0},
+};

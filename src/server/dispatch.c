@@ -1,0 +1,181 @@
+/* dispatch: from a parsed request to a handler call.
+ *
+ * The checks run in Redis 7.0's order, because clients observe which error
+ * wins: existence, arity, protected commands (DEBUG), authentication, then
+ * memory. Each check is a small function; nothing here knows about any
+ * particular command beyond its flags.
+ *
+ * After the call: statistics, the slow log, the latency monitor and MONITOR
+ * feeds. */
+#include "server/dispatch.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "commands/command.h"
+#include "data/keyspace.h"
+#include "protocol/errmsg.h"
+#include "protocol/reply.h"
+#include "server/client.h"
+#include "server/config.h"
+#include "server/latency.h"
+#include "server/monitor.h"
+#include "server/server.h"
+#include "server/slowlog.h"
+
+/* "unknown command 'x', with args beginning with: 'a' 'b' " */
+static void reject_unknown(client *c, int argc, const resp_arg *argv, bool is_container) {
+    char msg[512];
+    size_t n;
+    if (is_container) {
+        char upper[64];
+        size_t ul = argv[0].len < sizeof(upper) - 1 ? argv[0].len : sizeof(upper) - 1;
+        for (size_t i = 0; i < ul; i++) {
+            char ch = argv[0].ptr[i];
+            upper[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
+        }
+        upper[ul] = '\0';
+        int len1 = argv[1].len > 128 ? 128 : (int)argv[1].len;
+        n = (size_t)snprintf(msg, sizeof(msg), "ERR unknown subcommand '%.*s'. Try %s HELP.", len1,
+                             argv[1].ptr, upper);
+    } else {
+        int len0 = argv[0].len > 128 ? 128 : (int)argv[0].len;
+        n = (size_t)snprintf(msg, sizeof(msg), "ERR unknown command '%.*s', with args beginning with: ",
+                             len0, argv[0].ptr);
+        size_t args_len = 0;
+        for (int i = 1; i < argc && args_len < 128 && n < sizeof(msg) - 4; i++) {
+            int room = 128 - (int)args_len;
+            int alen = (int)argv[i].len < room ? (int)argv[i].len : room;
+            int w = snprintf(msg + n, sizeof(msg) - n, "'%.*s' ", alen, argv[i].ptr);
+            if (w < 0) break;
+            n += (size_t)w;
+            args_len += (size_t)w;
+        }
+    }
+    if (n >= sizeof(msg)) n = sizeof(msg) - 1;
+    /* Redis compat: the message stops at a NUL byte in an argument. */
+    reply_error_len(&c->out, msg, strnlen(msg, n));
+}
+
+static bool check_arity(client *c, const command *cmd, int argc) {
+    int arity = cmd->def->arity;
+    if ((arity > 0 && arity != argc) || argc < -arity) {
+        reply_errorf(&c->out, "ERR wrong number of arguments for '%s' command", cmd->fullname);
+        return false;
+    }
+    return true;
+}
+
+static bool check_protected(client *c, const command *cmd, const config_values *cv) {
+    if (!(cmd->def->flags & CMD_PROTECTED)) return true;
+    int mode = cv->enable_debug_command;
+    if (mode == CFG_PROTECTED_YES) return true;
+    if (mode == CFG_PROTECTED_LOCAL && (c->flags & CLIENT_LOCAL)) return true;
+    reply_error(&c->out, ERRMSG_DEBUG_NOT_ALLOWED);
+    return false;
+}
+
+static bool check_memory(client *c, const command *cmd, const config_values *cv) {
+    if (cv->maxmemory <= 0) return true;
+    bool out_of_memory = server_perform_evictions(c->srv);
+    if (out_of_memory && (cmd->def->flags & CMD_DENYOOM)) {
+        reply_error(&c->out, ERRMSG_OOM);
+        return false;
+    }
+    return true;
+}
+
+static bool is_security_attack(const resp_arg *a0) {
+    return arg_eq(a0, "host:") || arg_eq(a0, "post");
+}
+
+static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
+    server *srv = c->srv;
+    keyspace *ks = server_keyspace(srv);
+    int64_t start = clock_mono_us();
+    keyspace_set_now(ks, clock_wall_ms());
+    uint64_t errors_before = c->out.error_count;
+
+    cmd_ctx ctx = {0};
+    ctx.argc = argc;
+    ctx.argv = argv;
+    ctx.cmd = cmd;
+    ctx.sess = &c->sess;
+    ctx.ks = ks;
+    ctx.db = keyspace_db(ks, c->sess.db);
+    ctx.out = &c->out;
+    ctx.opts = server_cmd_options(srv);
+    ctx.server = srv;
+    c->last_cmd = cmd;
+    cmd->def->handler(&ctx);
+
+    int64_t duration = clock_mono_us() - start;
+    cmd->calls++;
+    cmd->usec += (uint64_t)duration;
+    if (c->out.error_count != errors_before) cmd->failed_calls++;
+    server_stats *st = server_stats_of(srv);
+    st->commands_processed++;
+    st->dirty += ctx.dirty;
+
+    const config_values *cv = config_get_values(server_config(srv));
+    if (!(cmd->def->flags & CMD_SKIP_SLOWLOG))
+        slowlog_record(server_slowlog(srv), argc, argv, duration, cv->slowlog_log_slower_than,
+                       cv->slowlog_max_len, c->addr, c->sess.name);
+    if (cv->latency_monitor_threshold > 0)
+        latency_record(server_latency(srv), (cmd->def->flags & CMD_FAST) ? "fast-command" : "command",
+                       duration / 1000, cv->latency_monitor_threshold);
+    if (!list_empty(server_monitors(srv)) && !(cmd->def->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
+        monitor_feed(srv, c, argc, argv);
+}
+
+void dispatch_command(client *c, int argc, const resp_arg *argv) {
+    server *srv = c->srv;
+    c->last_active_ms = clock_wall_ms();
+
+    /* CLIENT REPLY OFF / SKIP: remember where this command's reply starts so
+     * it can be dropped afterwards. */
+    bool skip_this = (c->sess.flags & SESSION_REPLY_SKIP) != 0;
+    reply_mark mark;
+    reply_mark_get(&c->out, &mark);
+
+    if (is_security_attack(&argv[0])) {
+        log_warning("Possible SECURITY ATTACK detected. It looks like somebody is sending POST or "
+                    "Host: commands to Redis. This is likely due to an attacker attempting to use "
+                    "Cross Protocol Scripting to compromise your Redis instance. Connection from %s "
+                    "aborted.",
+                    c->addr);
+        client_close_asap(c);
+        return;
+    }
+
+    bool is_container = false;
+    command *cmd = command_lookup(server_commands(srv), argc, argv, &is_container);
+    const config_values *cv = config_get_values(server_config(srv));
+    if (cmd == NULL) {
+        reject_unknown(c, argc, argv, is_container);
+    } else if (!check_arity(c, cmd, argc) || !check_protected(c, cmd, cv)) {
+        cmd->rejected_calls++;
+    } else if (!c->sess.authenticated && server_auth_required(srv) &&
+               !(cmd->def->flags & CMD_NO_AUTH)) {
+        reply_error(&c->out, ERRMSG_NOAUTH);
+        cmd->rejected_calls++;
+    } else if (!check_memory(c, cmd, cv)) {
+        cmd->rejected_calls++;
+    } else if (server_is_loading(srv) && !(cmd->def->flags & CMD_LOADING)) {
+        reply_error(&c->out, ERRMSG_LOADING);
+        cmd->rejected_calls++;
+    } else {
+        call(c, cmd, argc, argv);
+    }
+
+    if (skip_this || (c->sess.flags & SESSION_REPLY_OFF)) reply_rollback(&c->out, &mark);
+    c->sess.flags &= ~SESSION_REPLY_SKIP;
+    if (c->sess.flags & SESSION_REPLY_SKIP_NEXT) {
+        c->sess.flags &= ~SESSION_REPLY_SKIP_NEXT;
+        c->sess.flags |= SESSION_REPLY_SKIP;
+    }
+    if (c->out.pending > 0 && !(c->flags & CLIENT_CLOSE_ASAP)) client_check_output_limits(c);
+}
