@@ -24,7 +24,7 @@ WARN += -Werror
 endif
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -fno-omit-frame-pointer -Iinclude $(WARN) -MMD -MP
-LDLIBS := -lev -lm
+LDLIBS := -lev -llzf -lm
 
 ifeq ($(MODE),release)
 CFLAGS_MODE := -O2 -D_FORTIFY_SOURCE=2 -DUSE_JEMALLOC
@@ -46,7 +46,7 @@ VERSION := $(shell cat VERSION)
 GIT_SHA := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 00000000)
 CFLAGS += -DTESSERA_VERSION='"$(VERSION)"' -DTESSERA_GIT_SHA='"$(GIT_SHA)"'
 
-LIB_SRC := $(sort $(wildcard src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c src/server/*.c))
+LIB_SRC := $(sort $(wildcard src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c src/persist/*.c src/server/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 LIB := $(BUILD)/libtessera.a

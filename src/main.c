@@ -21,6 +21,7 @@
 #include "base/mem.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/snapshot.h"
 
 static void print_version(void) {
     printf("Tessera server v=%s (Redis 7.0.15 compatible) sha=%s malloc=%s bits=%d\n",
@@ -106,9 +107,6 @@ static void log_banner(const config_values *cv, const char *file) {
     if (cv->appendonly)
         log_warning("WARNING: appendonly is set but this version does not write an append-only "
                     "file yet: data lives in memory only and is lost on restart.");
-    if (cv->save_count > 0)
-        log_warning("WARNING: save points are set but this version does not write RDB snapshots "
-                    "yet: data lives in memory only and is lost on restart.");
 }
 
 int main(int argc, char **argv) {
@@ -147,6 +145,10 @@ int main(int argc, char **argv) {
     }
     if (cv->pidfile && cv->pidfile[0]) write_pidfile(cv->pidfile);
     log_notice("Server initialized");
+    if (snapshot_load_at_start(server_snapshot(srv)) < 0) {
+        server_free(srv);
+        return 1;
+    }
     server_mark_startup_memory(srv);
     int status = server_run(srv);
     server_free(srv);

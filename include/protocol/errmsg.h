@@ -27,6 +27,12 @@
 #define ERRMSG_LOADING "LOADING Redis is loading the dataset in memory"
 #define ERRMSG_READONLY "READONLY You can't write against a read only replica."
 #define ERRMSG_EXECABORT "EXECABORT Transaction discarded because of previous errors."
+#define ERRMSG_MISCONF                                                                             \
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "  \
+    "disk. Commands that may modify the data set are disabled, because this instance is "          \
+    "configured to report errors during writes if RDB snapshotting fails "                         \
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB " \
+    "error."
 #define ERRMSG_NOPROTO "NOPROTO unsupported protocol version"
 #define ERRMSG_MAX_CLIENTS "ERR max number of clients reached"
 #define ERRMSG_CLUSTER_DISABLED "ERR This instance has cluster support disabled"

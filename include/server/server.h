@@ -122,6 +122,9 @@ int64_t server_last_save_time(const server *s);
 uint64_t server_changes_since_save(const server *s);
 bool server_is_loading(const server *s);
 
+struct snapshot;
+struct snapshot *server_snapshot(server *s);
+
 /* Debug switches. */
 void server_set_active_expire(server *s, bool on);
 bool server_active_expire(const server *s);

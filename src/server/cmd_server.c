@@ -25,6 +25,7 @@
 #include "server/server.h"
 #include "server/server_commands.h"
 #include "server/slowlog.h"
+#include "server/snapshot.h"
 
 static client *ctx_client(cmd_ctx *ctx) {
     return container_of(ctx->sess, client, sess);
@@ -200,7 +201,54 @@ static void cmd_shutdown(cmd_ctx *ctx) {
     /* On success there is no reply: the connection closes with the server. */
 }
 
+/* ---- SAVE BGSAVE ---- */
+
+static void cmd_save(cmd_ctx *ctx) {
+    buf err;
+    buf_init(&err);
+    if (snapshot_save(server_snapshot(ctx->server), &err) == 0)
+        reply_ok(ctx->out);
+    else
+        reply_error_len(ctx->out, err.data ? err.data : "ERR", err.len);
+    buf_fini(&err);
+}
+
+static void cmd_bgsave(cmd_ctx *ctx) {
+    if (ctx->argc > 2 || (ctx->argc == 2 && !cmd_arg_is(ctx, 1, "schedule"))) {
+        reply_error(ctx->out, ERRMSG_SYNTAX);
+        return;
+    }
+    buf err;
+    buf_init(&err);
+    if (snapshot_bgsave(server_snapshot(ctx->server), &err) == 0)
+        reply_simple_cstr(ctx->out, "Background saving started");
+    else
+        reply_error_len(ctx->out, err.data ? err.data : "ERR", err.len);
+    buf_fini(&err);
+}
+
 /* ---- DEBUG ---- */
+
+static void debug_reload(cmd_ctx *ctx) {
+    bool save = true;
+    for (int i = 2; i < ctx->argc; i++) {
+        if (cmd_arg_is(ctx, i, "nosave")) {
+            save = false;
+        } else {
+            /* MERGE and NOFLUSH need loading into a live dataset, which
+             * this server does not do: refuse rather than half-work. */
+            reply_error(ctx->out, ERRMSG_SYNTAX);
+            return;
+        }
+    }
+    buf err;
+    buf_init(&err);
+    if (snapshot_reload(server_snapshot(ctx->server), save, true, &err) == 0)
+        reply_ok(ctx->out);
+    else
+        reply_error_len(ctx->out, err.data ? err.data : "ERR", err.len);
+    buf_fini(&err);
+}
 
 static void debug_sleep(cmd_ctx *ctx) {
     double secs = 0;
@@ -247,6 +295,8 @@ static void debug_help(cmd_ctx *ctx) {
     static const char *const lines[] = {
         "OBJECT <key>",
         "    Show low level info about the <key> and its value.",
+        "RELOAD [NOSAVE]",
+        "    Save the dataset to the RDB file (unless NOSAVE), empty it and load the file back.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Turn the active expiry cycle off or on.",
         "SLEEP <seconds>",
@@ -268,6 +318,8 @@ static void cmd_debug(cmd_ctx *ctx) {
         reply_ok(ctx->out);
     } else if (cmd_arg_is(ctx, 1, "object") && ctx->argc == 3) {
         debug_object(ctx);
+    } else if (cmd_arg_is(ctx, 1, "reload")) {
+        debug_reload(ctx);
     } else {
         cmd_reply_subcommand_error(ctx);
     }
@@ -550,6 +602,14 @@ const command_def cmd_server_defs[] = {
     {.name = "shutdown", .handler = cmd_shutdown, .arity = -1,
      .flags = ADM | CMD_NO_MULTI | CMD_SENTINEL | CMD_ALLOW_BUSY, .group = "server",
      .since = "1.0.0", .summary = "Stops the server.", .complexity = "O(N) when saving"},
+    {.name = "save", .handler = cmd_save, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI, .group = "server",
+     .since = "1.0.0", .summary = "Writes the dataset to the RDB file and waits until done.",
+     .complexity = "O(N) in the number of keys"},
+    {.name = "bgsave", .handler = cmd_bgsave, .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING, .group = "server",
+     .since = "1.0.0", .summary = "Writes the dataset to the RDB file in the background.",
+     .complexity = "O(1) to start; the child does O(N)"},
     {.name = "monitor", .handler = cmd_monitor, .arity = 1, .flags = ADM, .group = "server",
      .since = "1.0.0", .summary = "Streams every command the server runs.", .complexity = "O(1)"},
     {.name = "role", .handler = cmd_role, .arity = 1,

@@ -25,6 +25,7 @@
 #include "server/monitor.h"
 #include "server/server.h"
 #include "server/slowlog.h"
+#include "server/snapshot.h"
 
 /* "unknown command 'x', with args beginning with: 'a' 'b' " */
 static void reject_unknown(client *c, int argc, const resp_arg *argv, bool is_container) {
@@ -163,6 +164,11 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         reply_error(&c->out, ERRMSG_NOAUTH);
         cmd->rejected_calls++;
     } else if (!check_memory(c, cmd, cv)) {
+        cmd->rejected_calls++;
+    } else if (snapshot_writes_denied(server_snapshot(srv)) &&
+               ((cmd->def->flags & CMD_WRITE) || strcmp(cmd->def->name, "ping") == 0)) {
+        /* Redis compat: PING is refused too, so health checks notice. */
+        reply_error(&c->out, ERRMSG_MISCONF);
         cmd->rejected_calls++;
     } else if (server_is_loading(srv) && !(cmd->def->flags & CMD_LOADING)) {
         reply_error(&c->out, ERRMSG_LOADING);

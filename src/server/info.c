@@ -23,6 +23,7 @@
 #include "server/client.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/snapshot.h"
 
 static const char *const default_sections[] = {"server",      "clients",     "memory",
                                                "persistence", "stats",       "replication",
@@ -244,6 +245,8 @@ static void section_memory(server *s, buf *out) {
 }
 
 static void section_persistence(server *s, buf *out) {
+    const snapshot_stats *sn = snapshot_get_stats(server_snapshot(s));
+    int64_t now_ms = clock_wall_ms();
     buf_printf(out,
                "loading:0\r\n"
                "async_loading:0\r\n"
@@ -254,15 +257,15 @@ static void section_persistence(server *s, buf *out) {
                "current_save_keys_processed:0\r\n"
                "current_save_keys_total:0\r\n"
                "rdb_changes_since_last_save:%llu\r\n"
-               "rdb_bgsave_in_progress:0\r\n"
+               "rdb_bgsave_in_progress:%d\r\n"
                "rdb_last_save_time:%lld\r\n"
-               "rdb_last_bgsave_status:ok\r\n"
-               "rdb_last_bgsave_time_sec:-1\r\n"
-               "rdb_current_bgsave_time_sec:-1\r\n"
-               "rdb_saves:0\r\n"
+               "rdb_last_bgsave_status:%s\r\n"
+               "rdb_last_bgsave_time_sec:%lld\r\n"
+               "rdb_current_bgsave_time_sec:%lld\r\n"
+               "rdb_saves:%llu\r\n"
                "rdb_last_cow_size:0\r\n"
-               "rdb_last_load_keys_expired:0\r\n"
-               "rdb_last_load_keys_loaded:0\r\n"
+               "rdb_last_load_keys_expired:%llu\r\n"
+               "rdb_last_load_keys_loaded:%llu\r\n"
                "aof_enabled:0\r\n"
                "aof_rewrite_in_progress:0\r\n"
                "aof_rewrite_scheduled:0\r\n"
@@ -275,8 +278,12 @@ static void section_persistence(server *s, buf *out) {
                "aof_last_cow_size:0\r\n"
                "module_fork_in_progress:0\r\n"
                "module_fork_last_cow_size:0\r\n",
-               (unsigned long long)server_changes_since_save(s),
-               (long long)server_last_save_time(s));
+               (unsigned long long)server_changes_since_save(s), sn->bgsave_in_progress ? 1 : 0,
+               (long long)sn->last_save_s, sn->last_bgsave_ok ? "ok" : "err",
+               (long long)sn->last_bgsave_time_s,
+               sn->bgsave_in_progress ? (long long)((now_ms - sn->current_bgsave_start_ms) / 1000) : -1LL,
+               (unsigned long long)sn->saves, (unsigned long long)sn->last_load_keys_expired,
+               (unsigned long long)sn->last_load_keys_loaded);
 }
 
 static void section_stats(server *s, buf *out) {
@@ -311,8 +318,8 @@ static void section_stats(server *s, buf *out) {
                "pubsub_channels:0\r\n"
                "pubsub_patterns:0\r\n"
                "pubsubshard_channels:0\r\n"
-               "latest_fork_usec:0\r\n"
-               "total_forks:0\r\n"
+               "latest_fork_usec:%lld\r\n"
+               "total_forks:%llu\r\n"
                "migrate_cached_sockets:0\r\n"
                "slave_expires_tracked_keys:0\r\n"
                "active_defrag_hits:0\r\n"
@@ -343,7 +350,9 @@ static void section_stats(server *s, buf *out) {
                ks->expired_stale_perc * 100, (unsigned long long)ks->expire_cycle_time_cap_reached,
                (unsigned long long)(ks->expire_cycle_cpu_us / 1000),
                (unsigned long long)ks->evicted_keys, (unsigned long long)ks->hits,
-               (unsigned long long)ks->misses, (unsigned long long)st->unexpected_error_replies,
+               (unsigned long long)ks->misses, (long long)snapshot_get_stats(server_snapshot(s))->last_fork_us,
+               (unsigned long long)snapshot_get_stats(server_snapshot(s))->forks,
+               (unsigned long long)st->unexpected_error_replies,
                (unsigned long long)st->error_replies, (unsigned long long)st->io_reads,
                (unsigned long long)st->io_writes);
 }

@@ -38,6 +38,7 @@
 #include "server/latency.h"
 #include "server/server_commands.h"
 #include "server/slowlog.h"
+#include "server/snapshot.h"
 
 #define MAX_ACCEPTS_PER_CALL 1000
 #define RESERVED_FDS 32
@@ -66,6 +67,7 @@ struct server {
     evict_pool *evict_pool;
     slowlog *slowlog;
     latency_monitor *latency;
+    snapshot *snap;
 
     listener listeners[SERVER_MAX_LISTENERS];
     int nlisteners;
@@ -94,7 +96,6 @@ struct server {
     size_t startup_memory;
     int64_t start_ms;
     char *executable;
-    int64_t last_save_s;
     bool active_expire;
     bool shutdown_asap;
     int exit_status;
@@ -163,7 +164,10 @@ uint64_t server_cron_hz(const server *s) {
     return (uint64_t)s->cron_hz;
 }
 int64_t server_last_save_time(const server *s) {
-    return s->last_save_s;
+    return snapshot_get_stats(s->snap)->last_save_s;
+}
+struct snapshot *server_snapshot(server *s) {
+    return s->snap;
 }
 uint64_t server_changes_since_save(const server *s) {
     return s->stats.dirty;
@@ -544,6 +548,7 @@ static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
     if (keyspace_reclaim_pending(s->ks)) keyspace_reclaim_step(s->ks, period_us / 4);
     if (s->evict.maxmemory) server_perform_evictions(s);
     close_idle_clients(s, now);
+    snapshot_cron(s->snap);
 }
 
 static void restart_cron(server *s) {
@@ -553,6 +558,28 @@ static void restart_cron(server *s) {
     ev_timer_stop(s->loop, &s->cron);
     ev_timer_set(&s->cron, period, period);
     ev_timer_start(s->loop, &s->cron);
+}
+
+/* Everything that must happen before the process may exit: stop a
+ * background save, write the final snapshot when one is due. Returns < 0
+ * (with a client-facing message in *err) when exiting now would lose data. */
+static int prepare_shutdown(server *s, int flags, const char **err) {
+    const config_values *cv = config_get_values(s->cfg);
+    snapshot_kill_child(s->snap);
+    bool want_save = (flags & SHUTDOWN_SAVE) || (!(flags & SHUTDOWN_NOSAVE) && cv->save_count > 0);
+    if (want_save) {
+        log_notice("Saving the final RDB snapshot before exiting.");
+        buf why;
+        buf_init(&why);
+        int rc = snapshot_save(s->snap, &why);
+        buf_fini(&why);
+        if (rc < 0 && !(flags & SHUTDOWN_FORCE)) {
+            log_warning("Error trying to save the DB, can't exit.");
+            *err = "ERR Errors trying to SHUTDOWN. Check logs.";
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents) {
@@ -565,23 +592,22 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents) {
         exit(1);
     }
     log_warning("Received %s scheduling shutdown...", name);
+    log_warning("User requested shutdown...");
+    const char *err = NULL;
+    if (prepare_shutdown(s, SHUTDOWN_DEFAULT, &err) < 0) {
+        log_warning("%s received but errors trying to shut down the server, check the logs for "
+                    "more information",
+                    name);
+        return;
+    }
     s->shutdown_asap = true;
     s->exit_status = 0;
     ev_break(s->loop, EVBREAK_ALL);
 }
 
 int server_request_shutdown(server *s, int flags, const char **err) {
-    const config_values *cv = config_get_values(s->cfg);
-    bool want_save = (flags & SHUTDOWN_SAVE) || (!(flags & SHUTDOWN_NOSAVE) && cv->save_count > 0);
-    if (want_save && !(flags & SHUTDOWN_FORCE)) {
-        /* Snapshots arrive with persistence support; until then a shutdown
-         * that must save refuses rather than losing data silently. */
-        log_warning("Error trying to save the DB, can't exit: this server does not write RDB "
-                    "snapshots yet.");
-        *err = "ERR Errors trying to SHUTDOWN. Check logs.";
-        return -1;
-    }
     log_warning("User requested shutdown...");
+    if (prepare_shutdown(s, flags, err) < 0) return -1;
     s->shutdown_asap = true;
     s->exit_status = 0;
     return 0;
@@ -694,7 +720,7 @@ server *server_new(config *cfg, int argc, char **argv) {
     make_run_id(s->run_id);
     make_run_id(s->replid);
     s->start_ms = clock_wall_ms();
-    s->last_save_s = s->start_ms / 1000;
+    s->snap = snapshot_new(s);
     s->stats.last_reset_ms = s->start_ms;
     if (argc > 0) {
         char abs[PATH_MAX];
@@ -732,6 +758,7 @@ void server_free(server *s) {
     evict_pool_free(s->evict_pool);
     latency_free(s->latency);
     slowlog_free(s->slowlog);
+    snapshot_free(s->snap);
     command_registry_free(s->commands);
     keyspace_free(s->ks);
     config_free(s->cfg);

@@ -1,0 +1,276 @@
+/* snapshot: when and how RDB files are written and read.
+ *
+ * BGSAVE forks: the child walks its copy-on-write image of the keyspace and
+ * writes the file while the parent goes on serving; an ev_child watcher
+ * tells the parent when it is done. Changes made while the child runs stay
+ * counted as unsaved (the counter is reduced only by what the child saw).
+ *
+ * Save points follow Redis: after `seconds` with at least `changes`
+ * changes, and after a failed attempt not more often than every 5 seconds. */
+#include "server/snapshot.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "data/keyspace.h"
+#include "persist/rdb.h"
+#include "server/config.h"
+#include "server/server.h"
+
+#define BGSAVE_RETRY_DELAY_S 5
+
+struct snapshot {
+    struct server *srv;
+    snapshot_stats st;
+    pid_t child;
+    ev_child child_watcher;
+    uint64_t dirty_at_fork;
+    int64_t last_bgsave_try_s;
+};
+
+static const config_values *cfgv(snapshot *sn) {
+    return config_get_values(server_config(sn->srv));
+}
+
+static bool config_flag(snapshot *sn, const char *name, bool dflt) {
+    char *v = config_get_value(server_config(sn->srv), name);
+    if (v == NULL) return dflt;
+    bool on = strcmp(v, "yes") == 0;
+    mem_free(v);
+    return on;
+}
+
+static const char *rdb_path(snapshot *sn) {
+    const char *f = cfgv(sn)->dbfilename;
+    return f && f[0] ? f : "dump.rdb";
+}
+
+snapshot *snapshot_new(struct server *srv) {
+    snapshot *sn = mem_calloc(1, sizeof(*sn));
+    sn->srv = srv;
+    sn->st.last_bgsave_ok = true;
+    sn->st.last_bgsave_time_s = -1;
+    sn->st.last_save_s = clock_wall_ms() / 1000;
+    return sn;
+}
+
+void snapshot_free(snapshot *sn) {
+    if (sn == NULL) return;
+    if (sn->child > 0) ev_child_stop(server_loop(sn->srv), &sn->child_watcher);
+    mem_free(sn);
+}
+
+const snapshot_stats *snapshot_get_stats(const snapshot *sn) {
+    return &sn->st;
+}
+
+static void fill_opts(snapshot *sn, rdb_save_opts *o) {
+    memset(o, 0, sizeof(*o));
+    o->compress = config_flag(sn, "rdbcompression", true);
+    o->checksum = config_flag(sn, "rdbchecksum", true);
+    int p = cfgv(sn)->maxmemory_policy;
+    o->save_lru = p == CFG_EVICT_ALLKEYS_LRU || p == CFG_EVICT_VOLATILE_LRU;
+    o->save_lfu = p == CFG_EVICT_ALLKEYS_LFU || p == CFG_EVICT_VOLATILE_LFU;
+    o->used_mem = mem_used_bytes();
+    o->now_ms = clock_wall_ms();
+}
+
+int snapshot_load_at_start(snapshot *sn) {
+    keyspace *ks = server_keyspace(sn->srv);
+    rdb_load_opts o = {.skip_expired = true,
+                       .verify_checksum = config_flag(sn, "rdbchecksum", true),
+                       .now_ms = clock_wall_ms()};
+    keyspace_set_now(ks, o.now_ms);
+    rdb_load_info info;
+    buf err;
+    buf_init(&err);
+    int64_t start = clock_mono_us();
+    int rc = rdb_load_file(ks, rdb_path(sn), &o, &info, &err);
+    if (rc == -ENOENT) {
+        buf_fini(&err);
+        return 0;
+    }
+    if (rc < 0) {
+        log_warning("Fatal error loading the DB: %s. Exiting.", err.data ? err.data : "unknown");
+        buf_fini(&err);
+        return rc;
+    }
+    buf_fini(&err);
+    log_notice("Loading RDB produced by version %s", info.redis_ver[0] ? info.redis_ver : "unknown");
+    if (info.ctime) log_notice("RDB age %lld seconds", (long long)(o.now_ms / 1000 - info.ctime));
+    log_notice("RDB memory usage when created %.2f Mb", (double)info.used_mem / (1024 * 1024));
+    log_notice("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
+               (unsigned long long)info.keys_loaded, (unsigned long long)info.keys_expired);
+    log_notice("DB loaded from disk: %.3f seconds", (double)(clock_mono_us() - start) / 1e6);
+    sn->st.last_load_keys_loaded = info.keys_loaded;
+    sn->st.last_load_keys_expired = info.keys_expired;
+    return 0;
+}
+
+static void saved(snapshot *sn, uint64_t changes_covered) {
+    server_stats *st = server_stats_of(sn->srv);
+    st->dirty = st->dirty > changes_covered ? st->dirty - changes_covered : 0;
+    sn->st.last_save_s = clock_wall_ms() / 1000;
+    sn->st.saves++;
+}
+
+int snapshot_save(snapshot *sn, buf *err) {
+    if (sn->child > 0) {
+        buf_append_str(err, "ERR Background save already in progress");
+        return -1;
+    }
+    rdb_save_opts o;
+    fill_opts(sn, &o);
+    uint64_t dirty = server_stats_of(sn->srv)->dirty;
+    buf why;
+    buf_init(&why);
+    int rc = rdb_save_file(server_keyspace(sn->srv), rdb_path(sn), &o, &why);
+    if (rc < 0) {
+        log_warning("%s", why.data ? why.data : "Error saving DB on disk");
+        buf_append_str(err, "ERR");
+        buf_fini(&why);
+        return rc;
+    }
+    buf_fini(&why);
+    log_notice("DB saved on disk");
+    saved(sn, dirty);
+    return 0;
+}
+
+static void on_child_exit(struct ev_loop *loop, ev_child *w, int revents) {
+    (void)revents;
+    snapshot *sn = w->data;
+    ev_child_stop(loop, w);
+    int status = w->rstatus;
+    int64_t now = clock_wall_ms();
+    sn->st.last_bgsave_time_s = (now - sn->st.current_bgsave_start_ms) / 1000;
+    sn->st.bgsave_in_progress = false;
+    sn->child = 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        log_notice("Background saving terminated with success");
+        saved(sn, sn->dirty_at_fork);
+        sn->st.last_bgsave_ok = true;
+    } else if (WIFSIGNALED(status)) {
+        log_warning("Background saving terminated by signal %d", WTERMSIG(status));
+        sn->st.last_bgsave_ok = WTERMSIG(status) == SIGUSR1; /* our own kill is not an error */
+    } else {
+        log_warning("Background saving error");
+        sn->st.last_bgsave_ok = false;
+    }
+}
+
+int snapshot_bgsave(snapshot *sn, buf *err) {
+    if (sn->child > 0) {
+        buf_append_str(err, "ERR Background save already in progress");
+        return -1;
+    }
+    rdb_save_opts o;
+    fill_opts(sn, &o);
+    sn->dirty_at_fork = server_stats_of(sn->srv)->dirty;
+    sn->last_bgsave_try_s = clock_wall_ms() / 1000;
+    int64_t start = clock_mono_us();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        sn->st.last_bgsave_ok = false;
+        log_warning("Can't save in background: fork: %s", strerror(e));
+        buf_printf(err, "ERR Background save failed: fork: %s", strerror(e));
+        return -e;
+    }
+    if (pid == 0) {
+        log_set_role('C');
+        buf why;
+        buf_init(&why);
+        int rc = rdb_save_file(server_keyspace(sn->srv), rdb_path(sn), &o, &why);
+        if (rc == 0)
+            log_notice("DB saved on disk");
+        else
+            log_warning("%s", why.data ? why.data : "Error saving DB on disk");
+        _exit(rc == 0 ? 0 : 1);
+    }
+    sn->st.last_fork_us = clock_mono_us() - start;
+    sn->st.forks++;
+    sn->child = pid;
+    sn->st.bgsave_in_progress = true;
+    sn->st.current_bgsave_start_ms = clock_wall_ms();
+    ev_child_init(&sn->child_watcher, on_child_exit, pid, 0);
+    sn->child_watcher.data = sn;
+    ev_child_start(server_loop(sn->srv), &sn->child_watcher);
+    log_notice("Background saving started by pid %d", (int)pid);
+    return 0;
+}
+
+void snapshot_cron(snapshot *sn) {
+    if (sn->child > 0) return;
+    const config_values *cv = cfgv(sn);
+    int64_t now = clock_wall_ms() / 1000;
+    uint64_t dirty = server_stats_of(sn->srv)->dirty;
+    for (int i = 0; i < cv->save_count; i++) {
+        const config_save_point *sp = &cv->save[i];
+        if (dirty < (uint64_t)sp->changes || now - sn->st.last_save_s < sp->seconds) continue;
+        if (!sn->st.last_bgsave_ok && now - sn->last_bgsave_try_s <= BGSAVE_RETRY_DELAY_S) continue;
+        log_notice("%lld changes in %lld seconds. Saving...", (long long)sp->changes,
+                   (long long)sp->seconds);
+        buf err;
+        buf_init(&err);
+        if (snapshot_bgsave(sn, &err) < 0) sn->st.last_bgsave_ok = false;
+        buf_fini(&err);
+        break;
+    }
+}
+
+void snapshot_kill_child(snapshot *sn) {
+    if (sn->child <= 0) return;
+    log_warning("There is a child saving an .rdb. Killing it!");
+    kill(sn->child, SIGUSR1);
+    int status;
+    waitpid(sn->child, &status, 0);
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "temp-%d.rdb", (int)sn->child);
+    unlink(tmp);
+    ev_child_stop(server_loop(sn->srv), &sn->child_watcher);
+    sn->child = 0;
+    sn->st.bgsave_in_progress = false;
+}
+
+int snapshot_reload(snapshot *sn, bool save, bool flush, buf *err) {
+    if (save && snapshot_save(sn, err) < 0) return -1;
+    keyspace *ks = server_keyspace(sn->srv);
+    if (flush)
+        for (int i = 0; i < keyspace_db_count(ks); i++) db_flush(keyspace_db(ks, i), false);
+    rdb_load_opts o = {.skip_expired = true,
+                       .verify_checksum = config_flag(sn, "rdbchecksum", true),
+                       .now_ms = clock_wall_ms()};
+    rdb_load_info info;
+    buf why;
+    buf_init(&why);
+    int rc = rdb_load_file(ks, rdb_path(sn), &o, &info, &why);
+    if (rc < 0) {
+        log_warning("%s", why.data ? why.data : "Error loading the RDB file");
+        buf_append_str(err, "ERR Error trying to load the RDB dump, check server logs.");
+        buf_fini(&why);
+        return rc;
+    }
+    buf_fini(&why);
+    log_notice("DB reloaded by DEBUG RELOAD");
+    return 0;
+}
+
+bool snapshot_writes_denied(const snapshot *sn) {
+    if (sn->st.last_bgsave_ok) return false;
+    const config_values *cv = config_get_values(server_config(sn->srv));
+    if (cv->save_count == 0) return false;
+    char *v = config_get_value(server_config(sn->srv), "stop-writes-on-bgsave-error");
+    bool stop = v == NULL || strcmp(v, "yes") == 0;
+    mem_free(v);
+    return stop;
+}
