@@ -69,7 +69,8 @@ void reply_map(reply *r, int64_t pairs); /* RESP2: flat array of 2n */
 void reply_set(reply *r, int64_t count); /* RESP2: array */
 void reply_push(reply *r, int64_t count); /* RESP2: array */
 void reply_double(reply *r, double v);
-/* INCRBYFLOAT-style human formatting ("%.17Lf" without trailing zeros). */
+/* A long double in human form ("%.17Lf" without trailing zeros): a bulk
+ * string in RESP2, a double in RESP3 (INCRBYFLOAT stays bulk in both). */
 void reply_long_double(reply *r, long double v);
 void reply_bool(reply *r, bool v);
 /* RESP3 verbatim string ("=<n>\r\ntxt:..."); RESP2 plain bulk. */

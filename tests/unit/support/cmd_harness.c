@@ -35,8 +35,8 @@ void harness_set_time(harness *h, int64_t now_ms) {
 }
 
 const char *harness_runv(harness *h, int argc, const char **argv, const size_t *lens) {
-    resp_arg args[64];
-    for (int i = 0; i < argc && i < 64; i++) {
+    resp_arg *args = mem_alloc(sizeof(resp_arg) * (size_t)(argc > 0 ? argc : 1));
+    for (int i = 0; i < argc; i++) {
         args[i].ptr = argv[i];
         args[i].len = lens ? lens[i] : strlen(argv[i]);
     }
@@ -65,6 +65,7 @@ const char *harness_runv(harness *h, int argc, const char **argv, const size_t *
         h->dirty += ctx.dirty;
     }
     h->last = reply_flatten(&h->out, &h->last_len);
+    mem_free(args);
     return h->last;
 }
 
