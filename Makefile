@@ -57,6 +57,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT_SRC := $(wildcard tests/unit/support/*.c)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
 
+.SECONDARY: $(TEST_SUPPORT_OBJ)
+
 .PHONY: all release debug sanitize test test-sanitize test-integration test-all check \
         check-layers check-headers check-malloc bench fuzz clean run
 

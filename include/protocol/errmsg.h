@@ -11,6 +11,8 @@
 #define ERRMSG_NOT_INTEGER "ERR value is not an integer or out of range"
 #define ERRMSG_NOT_FLOAT "ERR value is not a valid float"
 #define ERRMSG_OUT_OF_RANGE "ERR value is out of range"
+/* Arguments parsed as a C int (SELECT, SWAPDB, MOVE, COPY DB). */
+#define ERRMSG_INT_RANGE "ERR value is out of range, value must between -2147483648 and 2147483647"
 #define ERRMSG_OVERFLOW "ERR increment or decrement would overflow"
 #define ERRMSG_DECR_OVERFLOW "ERR decrement would overflow"
 #define ERRMSG_NAN_INF "ERR increment would produce NaN or Infinity"

@@ -27,7 +27,6 @@
 #include "protocol/reply.h"
 
 /* Redis compat: how an argument that must fit a C int is refused. */
-#define INT_ARG_RANGE_MSG "ERR value is out of range, value must between -2147483648 and 2147483647"
 
 /* Values in [0, OBJ_SHARED_INTEGERS) are shared objects in Redis, and
  * OBJECT REFCOUNT reports INT_MAX for them. */
@@ -45,7 +44,7 @@ static bool int_or_reply(cmd_ctx *ctx, const resp_arg *arg, int *out) {
     int64_t v;
     if (!cmd_i64_or_reply(ctx, arg, &v, NULL)) return false;
     if (v < INT_MIN || v > INT_MAX) {
-        reply_error(ctx->out, INT_ARG_RANGE_MSG);
+        reply_error(ctx->out, ERRMSG_INT_RANGE);
         return false;
     }
     *out = (int)v;

@@ -293,7 +293,12 @@ kv *db_lookup_ref(db *d, const char *key, size_t len, int flags, kv_ref *ref) {
     if (e && db_is_expired(d, e)) {
         if (!(flags & KS_LOOKUP_NOEXPIRE)) {
             expire_now(d, ref, e);
-            find_ref(d, key, len, ref);
+            /* The key is gone: leave ref ready for an insert. Do not search
+             * again, `key` may point into the entry just freed. */
+            ref->table = slot_table(d, ref->slot);
+            ref->link = NULL;
+            ref->next = NULL;
+            ref->vol = NULL;
         }
         e = NULL;
     }
@@ -389,6 +394,13 @@ kv *db_unlink(db *d, kv_ref *ref) {
     d->keys--;
     fenwick_add(d, ref->slot, -1);
     drop_slot_table_if_empty(d, ref->slot);
+    if (d->keys == 0) {
+        /* An empty database gives back its slot array and counts too. */
+        mem_free(d->slots);
+        d->slots = NULL;
+        mem_free(d->fenwick);
+        d->fenwick = NULL;
+    }
     ref->link = NULL;
     ref->vol = NULL;
     ref->table = NULL;

@@ -78,7 +78,11 @@ static void cmd_echo(cmd_ctx *ctx) {
 
 static void cmd_select(cmd_ctx *ctx) {
     int64_t id;
-    if (!cmd_i64_range_or_reply(ctx, &ctx->argv[1], INT32_MIN, INT32_MAX, &id, NULL)) return;
+    if (!cmd_i64_or_reply(ctx, &ctx->argv[1], &id, NULL)) return;
+    if (id < INT32_MIN || id > INT32_MAX) {
+        reply_error(ctx->out, ERRMSG_INT_RANGE);
+        return;
+    }
     if (ctx->opts->cluster_enabled && id != 0) {
         reply_error(ctx->out, ERRMSG_SELECT_CLUSTER);
         return;
