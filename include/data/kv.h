@@ -107,7 +107,10 @@ kv *kv_to_raw(kv *e, size_t min_cap);
 
 /* Bytes of memory this entry accounts for (allocation sizes). */
 size_t kv_memory(const kv *e);
-/* A copy of e under a different key (COPY, RENAME). */
+/* A copy of e under a different key (COPY). */
 kv *kv_dup_with_key(const kv *e, const char *key, size_t klen);
+/* Moves e's value, expiry and access data to a new entry with another key
+ * and frees e (RENAME): a heap value is handed over, not copied. */
+kv *kv_rekey(kv *e, const char *key, size_t klen);
 
 #endif

@@ -332,18 +332,21 @@ static void rename_generic(cmd_ctx *ctx, bool nx) {
         reply_int(ctx->out, 0);
         return;
     }
-    /* e is still valid: the destination lookup can only free the entry it
-     * finds expired, never another one. */
-    kv *moved = kv_dup_with_key(e, dst->ptr, dst->len);
+    /* Both refs may be stale now (each lookup can move buckets of a table
+     * being rehashed): take the source out by name, give its value the new
+     * name without copying it, then place it at the destination. */
+    (void)e;
+    kv_ref ref;
+    kv *taken = db_lookup_ref(ctx->db, src->ptr, src->len, KS_LOOKUP_WRITE | KS_LOOKUP_NOEXPIRE, &ref);
+    ASSERT(taken != NULL);
+    kv *moved = kv_rekey(db_unlink(ctx->db, &ref), dst->ptr, dst->len);
+    old = db_lookup_ref(ctx->db, dst->ptr, dst->len, KS_LOOKUP_WRITE | KS_LOOKUP_NOEXPIRE, &dst_ref);
     if (old) {
         db_replace(ctx->db, &dst_ref, moved);
         kv_free(old);
     } else {
         db_insert(ctx->db, &dst_ref, moved);
     }
-    /* src_ref was spent by the change above: delete by name. */
-    bool removed = db_delete(ctx->db, src->ptr, src->len);
-    ASSERT(removed);
     ctx->dirty++;
     if (nx)
         reply_int(ctx->out, 1);

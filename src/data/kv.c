@@ -281,3 +281,15 @@ kv *kv_dup_with_key(const kv *e, const char *key, size_t klen) {
     n->meta = (n->meta & 0xff) | (e->meta & ~0xffu);
     return n;
 }
+
+kv *kv_rekey(kv *e, const char *key, size_t klen) {
+    size_t off = payload_off(e, NULL, NULL);
+    size_t psize = payload_size(e, off);
+    int64_t exp = kv_expire(e);
+    kv *n = alloc_entry(head_size(klen, exp) + psize, kv_type_of(e), kv_enc_of(e), exp >= 0);
+    n->meta = e->meta;
+    size_t noff = put_head(n, key, klen, exp);
+    memcpy(n->data + noff, e->data + off, psize);
+    mem_free(e); /* the payload, heap pointer included, now belongs to n */
+    return n;
+}
