@@ -115,7 +115,7 @@ void cfg_format_value(const config *c, int i, buf *out) {
         break;
     default: UNREACHABLE();
     }
-    if (out->data == NULL) buf_reserve(out, 1); /* callers read data as a C string */
+    buf_append(out, "", 0); /* callers read data as a C string */
 }
 
 /* ------------------------------------------------------------------------
@@ -691,7 +691,7 @@ void config_argv_to_text(int argc, char **argv, buf *out) {
             last_has_arg = true;
         }
     }
-    if (out->data == NULL) buf_reserve(out, 1);
+    buf_append(out, "", 0); /* callers read data as a C string */
 }
 
 /* ------------------------------------------------------------------------

@@ -140,6 +140,9 @@ void cfg_append_memory(buf *out, uint64_t bytes);
 /* Replaces (or appends) the line for option opt; force appends it even if
  * the file did not mention the option. Takes over line's content. */
 void cfg_rewrite_line(cfg_rewrite_state *rw, int opt, buf *line, bool force);
+/* Same, but reuses only an old line for which match(old_line, key) holds. */
+void cfg_rewrite_line_where(cfg_rewrite_state *rw, int opt, buf *line, bool force,
+                            bool (*match)(const char *old_line, int key), int key);
 /* Marks opt as handled without writing a line (its old lines disappear). */
 void cfg_rewrite_mark(cfg_rewrite_state *rw, int opt);
 /* Generic rewrite for bool, number, string and enum options. */

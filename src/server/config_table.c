@@ -497,6 +497,21 @@ static void get_obuf(const config *c, buf *out) {
     }
 }
 
+/* True if an old client-output-buffer-limit line starts with class cls. */
+static bool obuf_line_has_class(const char *old_line, int cls) {
+    const char *p = old_line + strcspn(old_line, " \t");
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, " \t");
+    char name[16];
+    if (n == 0 || n >= sizeof(name)) return false;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    return obuf_class(name) == cls;
+}
+
+/* Unlike Redis, which hands the old lines out in file order whatever their
+ * class (so a file with only a pubsub line gains a shifted line on every
+ * rewrite), each class reuses only a line of its own class. */
 static void rewrite_obuf(const config *c, cfg_rewrite_state *rw, int opt) {
     for (int k = 0; k < CFG_OBUF_CLASSES; k++) {
         const config_obuf_limit *l = &c->sp.obuf[k];
@@ -510,7 +525,7 @@ static void rewrite_obuf(const config *c, cfg_rewrite_state *rw, int opt) {
         buf_append_char(&line, ' ');
         cfg_append_memory(&line, (uint64_t)l->soft_bytes);
         buf_printf(&line, " %lld", (long long)l->soft_seconds);
-        cfg_rewrite_line(rw, opt, &line, force);
+        cfg_rewrite_line_where(rw, opt, &line, force, obuf_line_has_class, k);
     }
 }
 
