@@ -182,7 +182,11 @@ typedef struct config config;
  * make CONFIG SET restore the previous values and fail. */
 typedef int (*config_apply_fn)(void *ctx, enum config_apply what, buf *err);
 
+/* A configuration holding every default (Tessera's defaults are Redis
+ * 7.0.15's, except enable-debug-command "local"); dir is the current
+ * working directory. */
 config *config_new(void);
+/* Frees c and every string it owns (config_free(NULL) is a no-op). */
 void config_free(config *c);
 
 /* The typed values; the pointer stays valid for the config's lifetime. */
@@ -190,11 +194,12 @@ const config_values *config_get_values(const config *c);
 
 /* Loads a redis.conf-style file (handles `include`, relative to the current
  * directory like Redis; `dir` lines change the process's working directory
- * as they are read). The first top-level load records the file's absolute
- * path as the config file (see config_file_path). On error returns < 0 and
- * fills err with a multi-line message (no trailing newline) in Redis's FATAL
- * CONFIG FILE ERROR layout that names the file, the line number, the line
- * and the reason. Lines before the bad one stay applied. */
+ * as they are read). Records the file's absolute path as the config file
+ * (see config_file_path). The apply hook is not called: loading happens
+ * before the server starts. On error returns < 0 and fills err with a
+ * multi-line message (no trailing newline) in Redis's FATAL CONFIG FILE
+ * ERROR layout that names the file, the line number, the line and the
+ * reason. Lines before the bad one stay applied. */
 MUST_USE int config_load_file(config *c, const char *path, buf *err);
 /* Same for config text given on the command line ("port 7000\nsave \"\"").
  * origin names the source in errors: "Reading the configuration from

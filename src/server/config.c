@@ -2,20 +2,17 @@
  *
  * Every option's value has one home: a slot per row of the option table
  * (config_table.c), or the special state for options with their own syntax.
- * config_values is a read-only mirror of the options the server acts on,
- * refreshed after every change, so readers never parse strings.
+ * config_values is a read-only mirror of what the server acts on, refreshed
+ * after every change, so readers never parse strings.
  *
  * CONFIG SET is all or nothing. Rather than undo each option by re-parsing
- * its old text (which loses precision for some values), it snapshots the
+ * its old text (lossy for some values, as Redis does), it snapshots the
  * whole store (about two hundred small values), applies the new values in
- * order, and on any failure puts the snapshot back. The only outside effect
- * of setting a value is `dir`'s chdir(), which a restore repeats.
+ * order, and on any failure puts the snapshot back; `dir`'s chdir() is the
+ * one outside effect, and a restore repeats it.
  *
- * Loading follows redis-server: lines are trimmed, '#' starts a comment,
- * arguments are split like inline commands, directive names ignore case,
- * and the first error stops loading with Redis's FATAL CONFIG FILE ERROR
- * text. The module does no I/O besides reading config files, chdir() and
- * the rewrite in config_rewrite.c; it never logs, it returns errors. */
+ * Loading follows redis-server: trimmed lines, '#' comments, inline-command
+ * quoting, case-insensitive names, and the first error stops loading. */
 #include "server/config.h"
 
 #include <errno.h>
@@ -819,9 +816,11 @@ static void snapshot_take(const config *c, snapshot *s) {
 
 /* Puts the snapshot back (consuming it). */
 static void snapshot_restore(config *c, snapshot *s) {
-    /* dir is the one value with an outside effect. A failure here leaves
-     * CONFIG GET dir showing the old directory, as Redis does. */
-    if (strcmp(c->sp.dir, s->sp.dir) != 0 && chdir(s->sp.dir) != 0) { /* nothing better to do */
+    /* dir is the one value with an outside effect. If going back fails
+     * there is nothing better to do than to keep the old value anyway. */
+    if (strcmp(c->sp.dir, s->sp.dir) != 0) {
+        int rc = chdir(s->sp.dir);
+        (void)rc;
     }
     free_slots(c->slots);
     cfg_special_fini(&c->sp);
