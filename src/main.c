@@ -80,10 +80,22 @@ static config *load_config(int argc, char **argv) {
     buf err, text;
     buf_init(&err);
     buf_init(&text);
+    bool from_stdin = file && strcmp(file, "-") == 0;
+    for (int i = first_opt; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0) from_stdin = true;
+    if (from_stdin) {
+        /* Redis compat: "-" reads configuration text from standard input,
+         * applied after the file and before the command-line options. */
+        char chunk[4096];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) buf_append(&text, chunk, n);
+        buf_append_char(&text, '\n');
+        if (file && strcmp(file, "-") == 0) file = NULL;
+    }
     config_argv_to_text(argc - first_opt, argv + first_opt, &text);
     int rc = 0;
     if (file) rc = config_load_file(cfg, file, &err);
-    if (rc == 0 && text.len) rc = config_load_text(cfg, text.data, "command line", &err);
+    if (rc == 0 && text.len) rc = config_load_text(cfg, text.data, NULL, &err);
     if (rc < 0) {
         fprintf(stderr, "\n%s\n", err.data ? err.data : "Bad configuration");
         exit(1);

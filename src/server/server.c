@@ -593,8 +593,13 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents) {
     }
     log_warning("Received %s scheduling shutdown...", name);
     log_warning("User requested shutdown...");
+    const config_values *cv = config_get_values(s->cfg);
+    int cfg = w->signum == SIGINT ? cv->shutdown_on_sigint : cv->shutdown_on_sigterm;
+    int flags = ((cfg & CFG_SHUTDOWN_SAVE) ? SHUTDOWN_SAVE : 0) |
+                ((cfg & CFG_SHUTDOWN_NOSAVE) ? SHUTDOWN_NOSAVE : 0) |
+                ((cfg & CFG_SHUTDOWN_FORCE) ? SHUTDOWN_FORCE : 0);
     const char *err = NULL;
-    if (prepare_shutdown(s, SHUTDOWN_DEFAULT, &err) < 0) {
+    if (prepare_shutdown(s, flags, &err) < 0) {
         log_warning("%s received but errors trying to shut down the server, check the logs for "
                     "more information",
                     name);

@@ -41,14 +41,6 @@ static const config_values *cfgv(snapshot *sn) {
     return config_get_values(server_config(sn->srv));
 }
 
-static bool config_flag(snapshot *sn, const char *name, bool dflt) {
-    char *v = config_get_value(server_config(sn->srv), name);
-    if (v == NULL) return dflt;
-    bool on = strcmp(v, "yes") == 0;
-    mem_free(v);
-    return on;
-}
-
 static const char *rdb_path(snapshot *sn) {
     const char *f = cfgv(sn)->dbfilename;
     return f && f[0] ? f : "dump.rdb";
@@ -75,8 +67,8 @@ const snapshot_stats *snapshot_get_stats(const snapshot *sn) {
 
 static void fill_opts(snapshot *sn, rdb_save_opts *o) {
     memset(o, 0, sizeof(*o));
-    o->compress = config_flag(sn, "rdbcompression", true);
-    o->checksum = config_flag(sn, "rdbchecksum", true);
+    o->compress = cfgv(sn)->rdbcompression;
+    o->checksum = cfgv(sn)->rdbchecksum;
     int p = cfgv(sn)->maxmemory_policy;
     o->save_lru = p == CFG_EVICT_ALLKEYS_LRU || p == CFG_EVICT_VOLATILE_LRU;
     o->save_lfu = p == CFG_EVICT_ALLKEYS_LFU || p == CFG_EVICT_VOLATILE_LFU;
@@ -87,7 +79,7 @@ static void fill_opts(snapshot *sn, rdb_save_opts *o) {
 int snapshot_load_at_start(snapshot *sn) {
     keyspace *ks = server_keyspace(sn->srv);
     rdb_load_opts o = {.skip_expired = true,
-                       .verify_checksum = config_flag(sn, "rdbchecksum", true),
+                       .verify_checksum = cfgv(sn)->rdbchecksum,
                        .now_ms = clock_wall_ms()};
     keyspace_set_now(ks, o.now_ms);
     rdb_load_info info;
@@ -248,7 +240,7 @@ int snapshot_reload(snapshot *sn, bool save, bool flush, buf *err) {
     if (flush)
         for (int i = 0; i < keyspace_db_count(ks); i++) db_flush(keyspace_db(ks, i), false);
     rdb_load_opts o = {.skip_expired = true,
-                       .verify_checksum = config_flag(sn, "rdbchecksum", true),
+                       .verify_checksum = cfgv(sn)->rdbchecksum,
                        .now_ms = clock_wall_ms()};
     rdb_load_info info;
     buf why;
@@ -268,9 +260,5 @@ int snapshot_reload(snapshot *sn, bool save, bool flush, buf *err) {
 bool snapshot_writes_denied(const snapshot *sn) {
     if (sn->st.last_bgsave_ok) return false;
     const config_values *cv = config_get_values(server_config(sn->srv));
-    if (cv->save_count == 0) return false;
-    char *v = config_get_value(server_config(sn->srv), "stop-writes-on-bgsave-error");
-    bool stop = v == NULL || strcmp(v, "yes") == 0;
-    mem_free(v);
-    return stop;
+    return cv->save_count > 0 && cv->stop_writes_on_bgsave_error;
 }
