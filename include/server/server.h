@@ -32,6 +32,7 @@ typedef struct server_stats {
     uint64_t dirty; /* changes since start (later: since last save) */
     uint64_t client_qbuf_limit_disconnections;
     uint64_t client_outbuf_limit_disconnections;
+    uint64_t evicted_clients;
     uint64_t io_reads;
     uint64_t io_writes;
     int64_t peak_memory;

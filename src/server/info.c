@@ -310,7 +310,7 @@ static void section_stats(server *s, buf *out) {
                "expired_time_cap_reached_count:%llu\r\n"
                "expire_cycle_cpu_milliseconds:%llu\r\n"
                "evicted_keys:%llu\r\n"
-               "evicted_clients:0\r\n"
+               "evicted_clients:%llu\r\n"
                "total_eviction_exceeded_time:0\r\n"
                "current_eviction_exceeded_time:0\r\n"
                "keyspace_hits:%llu\r\n"
@@ -349,7 +349,8 @@ static void section_stats(server *s, buf *out) {
                (unsigned long long)st->rejected_connections, (unsigned long long)ks->expired_keys,
                ks->expired_stale_perc * 100, (unsigned long long)ks->expire_cycle_time_cap_reached,
                (unsigned long long)(ks->expire_cycle_cpu_us / 1000),
-               (unsigned long long)ks->evicted_keys, (unsigned long long)ks->hits,
+               (unsigned long long)ks->evicted_keys, (unsigned long long)st->evicted_clients,
+               (unsigned long long)ks->hits,
                (unsigned long long)ks->misses, (long long)snapshot_get_stats(server_snapshot(s))->last_fork_us,
                (unsigned long long)snapshot_get_stats(server_snapshot(s))->forks,
                (unsigned long long)st->unexpected_error_replies,

@@ -30,6 +30,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/net.h"
+#include "commands/session.h"
 #include "commands/groups.h"
 #include "data/evict.h"
 #include "data/keyspace.h"
@@ -514,6 +515,41 @@ static void close_idle_clients(server *s, int64_t now) {
     }
 }
 
+/* maxmemory-clients: when connections together hold more than the limit,
+ * close the biggest ones (never those that asked for CLIENT NO-EVICT). */
+static void evict_clients(server *s) {
+    const config_values *cv = config_get_values(s->cfg);
+    int64_t limit = cv->maxmemory_clients;
+    if (limit < 0) limit = cv->maxmemory > 0 ? cv->maxmemory / 100 * -limit : 0;
+    if (limit <= 0) return;
+    size_t total = 0;
+    list_node *pos;
+    list_foreach(pos, &s->clients) total += client_memory(container_of(pos, client, node));
+    while (total > (size_t)limit) {
+        client *victim = NULL;
+        size_t biggest = 0;
+        list_foreach(pos, &s->clients) {
+            client *c = container_of(pos, client, node);
+            if ((c->sess.flags & SESSION_NO_EVICT) || (c->flags & CLIENT_CLOSE_ASAP)) continue;
+            size_t m = client_memory(c);
+            if (m > biggest) {
+                biggest = m;
+                victim = c;
+            }
+        }
+        if (victim == NULL) return;
+        buf info;
+        buf_init(&info);
+        client_describe(victim, &info);
+        if (info.len) info.data[info.len - 1] = '\0';
+        log_verbose("Evicting client: %s", info.data ? info.data : victim->addr);
+        buf_fini(&info);
+        s->stats.evicted_clients++;
+        total -= biggest;
+        client_close_asap(victim);
+    }
+}
+
 static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
     (void)loop;
     (void)revents;
@@ -548,6 +584,7 @@ static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
     if (keyspace_reclaim_pending(s->ks)) keyspace_reclaim_step(s->ks, period_us / 4);
     if (s->evict.maxmemory) server_perform_evictions(s);
     close_idle_clients(s, now);
+    evict_clients(s);
     snapshot_cron(s->snap);
 }
 
