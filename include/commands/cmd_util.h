@@ -29,4 +29,15 @@ bool cmd_string_or_reply(cmd_ctx *ctx, const kv *e);
 /* Replies with the string value of e as a bulk string. */
 void cmd_reply_string_value(cmd_ctx *ctx, const kv *e);
 
+/* Copies name upper-cased into dst (NUL-terminated, truncated to cap-1
+ * bytes); returns the length. */
+size_t cmd_upper_name(const char *name, size_t len, char *dst, size_t cap);
+/* The HELP reply layout: "<CMD> <subcommand> [<arg> [value] [opt] ...].
+ * Subcommands are:", the given lines (NULL-terminated), then "HELP" and
+ * "    Prints this help.". */
+void cmd_reply_help(cmd_ctx *ctx, const char *const *lines);
+/* "ERR unknown subcommand or wrong number of arguments for '<sub>'. Try
+ * <CMD> HELP." */
+void cmd_reply_subcommand_error(cmd_ctx *ctx);
+
 #endif

@@ -634,7 +634,6 @@ static void cmd_object_freq(cmd_ctx *ctx) {
 
 static void cmd_object_help(cmd_ctx *ctx) {
     static const char *const lines[] = {
-        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
         "    Name the internal representation of the value stored at <key>.",
         "FREQ <key>",
@@ -643,11 +642,9 @@ static void cmd_object_help(cmd_ctx *ctx) {
         "    Report the seconds since <key> was last accessed (not under LFU policies).",
         "REFCOUNT <key>",
         "    Report how many references the value stored at <key> has.",
-        "HELP",
-        "    Prints this help.",
+        NULL,
     };
-    reply_array(ctx->out, (int64_t)ARRAY_LEN(lines));
-    for (size_t i = 0; i < ARRAY_LEN(lines); i++) reply_simple_cstr(ctx->out, lines[i]);
+    cmd_reply_help(ctx, lines);
 }
 
 /* ---- whole databases ---- */

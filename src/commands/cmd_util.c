@@ -1,6 +1,9 @@
 /* cmd_util: argument parsing and lookup helpers shared by handlers. */
 #include "commands/cmd_util.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "base/number.h"
 #include "commands/session.h"
 #include "protocol/errmsg.h"
@@ -56,4 +59,38 @@ void cmd_reply_string_value(cmd_ctx *ctx, const kv *e) {
     size_t len;
     const char *v = kv_str_value(e, tmp, &len);
     reply_bulk(ctx->out, v, len);
+}
+
+size_t cmd_upper_name(const char *name, size_t len, char *dst, size_t cap) {
+    size_t n = len < cap - 1 ? len : cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        dst[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+void cmd_reply_help(cmd_ctx *ctx, const char *const *lines) {
+    const command *root = ctx->cmd->parent ? ctx->cmd->parent : ctx->cmd;
+    char head[128];
+    size_t n = cmd_upper_name(root->def->name, strlen(root->def->name), head, 64);
+    snprintf(head + n, sizeof(head) - n, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    int count = 0;
+    while (lines[count]) count++;
+    reply_array(ctx->out, count + 3);
+    reply_simple_cstr(ctx->out, head);
+    for (int i = 0; i < count; i++) reply_simple_cstr(ctx->out, lines[i]);
+    reply_simple_cstr(ctx->out, "HELP");
+    reply_simple_cstr(ctx->out, "    Prints this help.");
+}
+
+void cmd_reply_subcommand_error(cmd_ctx *ctx) {
+    const command *root = ctx->cmd->parent ? ctx->cmd->parent : ctx->cmd;
+    char upper[64];
+    cmd_upper_name(root->def->name, strlen(root->def->name), upper, sizeof(upper));
+    const resp_arg *sub = &ctx->argv[1];
+    reply_errorf(ctx->out,
+                 "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
+                 (int)(sub->len > 128 ? 128 : sub->len), sub->ptr, upper);
 }

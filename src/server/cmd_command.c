@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/glob.h"
+#include "commands/cmd_util.h"
 #include "commands/command.h"
 #include "protocol/reply.h"
 #include "server/server.h"

@@ -24,41 +24,6 @@ static client *ctx_client(cmd_ctx *ctx) {
     return container_of(ctx->sess, client, sess);
 }
 
-void cmd_reply_help(cmd_ctx *ctx, const char *const *lines) {
-    const command *root = ctx->cmd->parent ? ctx->cmd->parent : ctx->cmd;
-    char head[128];
-    size_t n = strlen(root->def->name);
-    if (n > 60) n = 60;
-    for (size_t i = 0; i < n; i++) {
-        char ch = root->def->name[i];
-        head[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
-    }
-    snprintf(head + n, sizeof(head) - n, " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-    int count = 0;
-    while (lines[count]) count++;
-    reply_array(ctx->out, count + 3);
-    reply_simple_cstr(ctx->out, head);
-    for (int i = 0; i < count; i++) reply_simple_cstr(ctx->out, lines[i]);
-    reply_simple_cstr(ctx->out, "HELP");
-    reply_simple_cstr(ctx->out, "    Prints this help.");
-}
-
-void cmd_reply_subcommand_error(cmd_ctx *ctx) {
-    const command *root = ctx->cmd->parent ? ctx->cmd->parent : ctx->cmd;
-    char upper[64];
-    size_t n = strlen(root->def->name);
-    if (n > sizeof(upper) - 1) n = sizeof(upper) - 1;
-    for (size_t i = 0; i < n; i++) {
-        char ch = root->def->name[i];
-        upper[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
-    }
-    upper[n] = '\0';
-    const resp_arg *sub = &ctx->argv[1];
-    reply_errorf(ctx->out,
-                 "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
-                 (int)(sub->len > 128 ? 128 : sub->len), sub->ptr, upper);
-}
-
 /* ---- PING ECHO SELECT QUIT ---- */
 
 static void cmd_ping(cmd_ctx *ctx) {

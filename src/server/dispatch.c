@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "commands/cmd_util.h"
 #include "commands/command.h"
 #include "data/keyspace.h"
 #include "protocol/errmsg.h"
@@ -33,12 +34,7 @@ static void reject_unknown(client *c, int argc, const resp_arg *argv, bool is_co
     size_t n;
     if (is_container) {
         char upper[64];
-        size_t ul = argv[0].len < sizeof(upper) - 1 ? argv[0].len : sizeof(upper) - 1;
-        for (size_t i = 0; i < ul; i++) {
-            char ch = argv[0].ptr[i];
-            upper[i] = (ch >= 'a' && ch <= 'z') ? (char)(ch - 32) : ch;
-        }
-        upper[ul] = '\0';
+        cmd_upper_name(argv[0].ptr, argv[0].len, upper, sizeof(upper));
         int len1 = argv[1].len > 128 ? 128 : (int)argv[1].len;
         n = (size_t)snprintf(msg, sizeof(msg), "ERR unknown subcommand '%.*s'. Try %s HELP.", len1,
                              argv[1].ptr, upper);
