@@ -38,10 +38,11 @@ for bin in "$@"; do
     # A binary may run several groups: add up every closing line.
     while read -r n; do
         passed=$((passed + n))
-    done < <(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*$/\1/p')
+    done < <(printf '%s\n' "$out" | grep -oE '\[  PASSED  \] [0-9]+ test\(s\)\.' | tr -dc '0-9\n')
     while read -r n; do
         failed=$((failed + n))
-    done < <(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s), listed below:.*$/\1/p')
+    done < <(printf '%s\n' "$out" | grep -oE '\[  FAILED  \] [0-9]+ test\(s\), listed below' |
+             tr -dc '0-9\n')
 
     if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
         echo "run_unit.sh: $bin exited with status $status before reporting a failure"
