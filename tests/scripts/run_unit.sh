@@ -5,7 +5,8 @@
 #   tests/scripts/run_unit.sh build/release/tests/test_htable ...
 #
 # Test cases are counted from cmocka's own closing lines ("[  PASSED  ] n
-# test(s)." and "[  FAILED  ] n test(s), listed below:"). A binary that dies
+# test(s)." and "[  FAILED  ] n test(s), listed below:") plus one per test
+# whose setup or teardown failed ("[  ERROR   ] name"). A binary that dies
 # before printing them (a crash, a sanitizer report, a failed setup) counts
 # as one failed case, so a crash can never look like a pass. The exit status
 # is non-zero when anything failed or when no binary was given.
@@ -43,6 +44,11 @@ for bin in "$@"; do
         failed=$((failed + n))
     done < <(printf '%s\n' "$out" | grep -oE '\[  FAILED  \] [0-9]+ test\(s\), listed below' |
              tr -dc '0-9\n')
+
+    # A failing setup or teardown is reported only as "[  ERROR   ] name"
+    # (assertion details are "[  ERROR   ] --- ..."), outside those counts.
+    errors=$(printf '%s\n' "$out" | grep -oE '\[  ERROR   \] [A-Za-z_]' | wc -l)
+    failed=$((failed + errors))
 
     if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
         echo "run_unit.sh: $bin exited with status $status before reporting a failure"
