@@ -18,7 +18,8 @@ while IFS= read -r h; do
     count=$((count + 1))
     # The trailing declaration keeps a macro-only header from leaving an
     # empty translation unit, which -Wpedantic rejects.
-    printf '#include "%s"\n#include "%s"\ntypedef int check_headers_nonempty;\n' "$rel" "$rel" > "$tmp/one.c"
+    printf '#include "%s"\n#include "%s"\ntypedef int check_headers_nonempty;\n' \
+        "$rel" "$rel" > "$tmp/one.c"
     if ! out=$($CC -std=c11 -D_GNU_SOURCE -Iinclude -Wall -Wextra -Wpedantic -Werror \
             -fsyntax-only "$tmp/one.c" 2>&1); then
         echo "$h does not compile on its own:"

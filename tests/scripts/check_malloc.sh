@@ -19,7 +19,8 @@ $s =~ s{(/\*.*?\*/)|(//[^\n]*)|("(?:\\.|[^"\\\n])*")|('(?:\\.|[^'\\\n])*')}{
 print $s;
 PERL
 
-funcs='malloc|calloc|realloc|reallocarray|free|strdup|strndup|aligned_alloc|posix_memalign|valloc|memalign'
+funcs='malloc|calloc|realloc|reallocarray|free|strdup|strndup'
+funcs+='|aligned_alloc|posix_memalign|valloc|memalign'
 bad=0
 count=0
 while IFS= read -r f; do

@@ -9,7 +9,8 @@
 # whose setup or teardown failed ("[  ERROR   ] name"). A binary that dies
 # before printing them (a crash, a sanitizer report, a failed setup) counts
 # as one failed case, so a crash can never look like a pass. The exit status
-# is non-zero when anything failed or when no binary was given.
+# is non-zero when anything failed or when no binary was given. Each binary
+# gets UNIT_TEST_TIMEOUT seconds (default 600).
 set -u
 
 if [ "$#" -eq 0 ]; then
@@ -30,8 +31,12 @@ for bin in "$@"; do
         failed_bins+=("$bin")
         continue
     fi
-    out=$(CMOCKA_MESSAGE_OUTPUT=stdout "$bin" 2>&1)
+    # A hung binary must not hang the whole run (timeout exits with 124).
+    out=$(CMOCKA_MESSAGE_OUTPUT=stdout timeout "${UNIT_TEST_TIMEOUT:-600}" "$bin" 2>&1)
     status=$?
+    if [ "$status" -eq 124 ]; then
+        out+=$'\n'"run_unit.sh: $bin did not finish within ${UNIT_TEST_TIMEOUT:-600} s"
+    fi
     printf '%s\n' "$out"
 
     passed=0
