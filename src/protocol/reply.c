@@ -369,10 +369,9 @@ void reply_consume(reply *r, size_t n) {
         mem_free(c);
     }
     /* Keep the last chunk if it is fully written: reuse it. Only chunks of
-     * about the standard size are kept; the threshold leaves room for the
-     * allocator rounding a standard chunk up (jemalloc gives 20 KiB for
-     * 16 KiB plus the header), which a "> CHUNK_SIZE" test mistook for a
-     * large-payload chunk, so no chunk was ever reused. */
+     * about the standard size are kept. Capacity is the allocator's usable
+     * size, so even a standard chunk has more than CHUNK_SIZE (jemalloc
+     * gives 20 KiB for 16 KiB plus the header): the bound is twice that. */
     if (r->head && r->head == r->tail && r->head_sent == r->head->len) {
         if (r->head->cap >= 2 * CHUNK_SIZE || r->head->sealed) {
             mem_free(r->head);
