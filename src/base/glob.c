@@ -28,13 +28,17 @@ static bool match_class(const char *p, size_t plen, size_t *pi, unsigned char c,
             if ((unsigned char)p[i] == raw) hit = true; /* Redis compat: escapes are exact */
             i++;
         } else if (i + 2 < plen && p[i + 1] == '-') {
-            unsigned char lo = fold((unsigned char)p[i], nocase);
-            unsigned char hi = fold((unsigned char)p[i + 2], nocase);
+            unsigned char lo = (unsigned char)p[i], hi = (unsigned char)p[i + 2];
+            /* Redis compat: a reversed range is swapped on the raw bytes and
+             * only then case-folded, so with nocase "[Z-a]" folds to the
+             * empty range z..a and matches nothing. */
             if (lo > hi) {
                 unsigned char t = lo;
                 lo = hi;
                 hi = t;
             }
+            lo = fold(lo, nocase);
+            hi = fold(hi, nocase);
             if (c >= lo && c <= hi) hit = true;
             i += 3;
         } else {
@@ -48,6 +52,11 @@ static bool match_class(const char *p, size_t plen, size_t *pi, unsigned char c,
 }
 
 bool glob_match(const char *p, size_t plen, const char *s, size_t slen, bool nocase) {
+    /* Redis compat: the empty string matches only the empty pattern, so even
+     * "*" does not match it. KEYS and SCAN MATCH still list an empty key for
+     * a lone "*" because they treat that pattern as "everything" before
+     * matching at all; callers here must do the same. */
+    if (slen == 0) return plen == 0;
     size_t pi = 0, si = 0;
     size_t star_p = (size_t)-1, star_s = 0;
     while (si < slen) {

@@ -359,7 +359,14 @@ void db_insert(db *d, kv_ref *ref, kv *e) {
 
 void db_replace(db *d, kv_ref *ref, kv *new_entry) {
     ASSERT(ref->link != NULL);
-    if (kv_clock_of(new_entry) == 0) init_access(d->ks, new_entry);
+    if (kv_clock_of(new_entry) == 0) {
+        /* Redis compat: overwriting a key keeps its LFU data (OBJECT FREQ
+         * after SET on a busy key is not reset to the initial 5). */
+        if (d->ks->lfu)
+            kv_set_clock(new_entry, kv_clock_of((const kv *)*ref->link));
+        else
+            init_access(d->ks, new_entry);
+    }
     new_entry->node.next = ref->next;
     *ref->link = &new_entry->node;
     if (ref->vol) {
@@ -560,8 +567,16 @@ size_t db_sample(db *d, bool only_volatile, kv **out, size_t count) {
         return n;
     }
     if (d->keys == 0) return 0;
-    unsigned slot = fenwick_find(d, random_below(d->keys));
-    return htable_sample(d->slots[slot], (htable_node **)out, count);
+    /* A slot rarely holds as many keys as eviction asks for (a few keys per
+     * slot is typical), so one slot's sample would leave eviction comparing
+     * one or two candidates. Keep drawing slots, each in proportion to its
+     * size, until count entries are gathered or draws stop adding any. */
+    size_t got = 0;
+    for (size_t draws = 0; got < count && draws < count * 4; draws++) {
+        unsigned slot = fenwick_find(d, random_below(d->keys));
+        got += htable_sample(d->slots[slot], (htable_node **)out + got, count - got);
+    }
+    return got;
 }
 
 typedef struct scan_adapter {

@@ -56,6 +56,18 @@ void reply_fini(reply *r) {
 }
 
 static void append_slow(reply *r, const char *data, size_t len) {
+    if (len >= CHUNK_SIZE) {
+        /* A large payload starts a chunk of its own, as promised above, even
+         * when the tail has room left (the allocator rounds chunks up): it
+         * stays contiguous, one iovec entry, instead of being split across
+         * the tail and a new chunk. */
+        reply_chunk *c = chunk_new(len);
+        link_chunk(r, c);
+        memcpy(c->data, data, len);
+        c->len = len;
+        r->pending += len;
+        return;
+    }
     while (len > 0) {
         reply_chunk *t = r->tail;
         if (t == NULL || t->sealed || t->len == t->cap) {
@@ -74,7 +86,7 @@ static void append_slow(reply *r, const char *data, size_t len) {
 
 static inline void append(reply *r, const void *data, size_t len) {
     reply_chunk *t = r->tail;
-    if (LIKELY(t != NULL && !t->sealed && t->cap - t->len >= len)) {
+    if (LIKELY(len < CHUNK_SIZE && t != NULL && !t->sealed && t->cap - t->len >= len)) {
         memcpy(t->data + t->len, data, len);
         t->len += len;
         r->pending += len;
@@ -356,9 +368,12 @@ void reply_consume(reply *r, size_t n) {
         if (r->head == NULL) r->tail = NULL;
         mem_free(c);
     }
-    /* Keep the last chunk if it is fully written: reuse it. */
+    /* Keep the last chunk if it is fully written: reuse it. Only chunks of
+     * about the standard size are kept. Capacity is the allocator's usable
+     * size, so even a standard chunk has more than CHUNK_SIZE (jemalloc
+     * gives 20 KiB for 16 KiB plus the header): the bound is twice that. */
     if (r->head && r->head == r->tail && r->head_sent == r->head->len) {
-        if (r->head->cap > CHUNK_SIZE || r->head->sealed) {
+        if (r->head->cap >= 2 * CHUNK_SIZE || r->head->sealed) {
             mem_free(r->head);
             r->head = r->tail = NULL;
         } else {

@@ -153,8 +153,11 @@ static enum resp_status parse_inline(resp_parser *p, char *data, size_t len, siz
     int cap = p->cap;
     resp_arg *argv = p->argv;
     int argc = resp_split_line(data, line_len, &argv, &cap);
-    if (argc > p->cap) {
-        /* resp_split_line grew argv; keep offsets the same size. */
+    if (cap > p->cap) {
+        /* resp_split_line grew argv; keep offsets the same size. Compare
+         * capacities, not argc: a line that fails on unbalanced quotes may
+         * have grown argv before returning -1, and p->cap must never claim
+         * room the offsets array does not have. */
         p->offsets = mem_realloc(p->offsets, sizeof(size_t) * 2 * (size_t)cap);
     }
     p->argv = argv;
