@@ -25,6 +25,7 @@
 #define LFU_INIT_VAL 5
 #define EXPIRE_SAMPLES 20
 #define EXPIRE_ACCEPTABLE_STALE 10 /* percent */
+#define REHASH_WINDOW 1024          /* slots visited per rehash sweep call */
 
 typedef struct vnode {
     htable_node node;
@@ -762,8 +763,12 @@ void keyspace_rehash_step(keyspace *ks, int64_t budget_us) {
         db *d = &ks->dbs[i];
         if (htable_is_rehashing(&d->volatile_ix)) htable_rehash_for(&d->volatile_ix, budget_us / 4);
         if (d->slots == NULL) continue;
-        for (unsigned n = 0; n < KEYSLOT_COUNT; n++) {
-            unsigned s = (d->rehash_slot + n) % KEYSLOT_COUNT;
+        /* Lookups and inserts already rehash busy tables step by step; this
+         * sweep is for tables nobody touches. Visiting a window of slots per
+         * call keeps each call cheap, and the window rotates. */
+        for (unsigned n = 0; n < REHASH_WINDOW; n++) {
+            unsigned s = d->rehash_slot;
+            d->rehash_slot = (d->rehash_slot + 1) % KEYSLOT_COUNT;
             htable *t = d->slots[s];
             if (t && htable_is_rehashing(t)) {
                 int64_t left = budget_us - (clock_mono_us() - start);
