@@ -155,7 +155,24 @@ int command_acl_count(void);
 const char *command_flag_name(int bit);
 
 /* Helpers every handler uses. */
-bool arg_eq(const resp_arg *a, const char *lit); /* case-insensitive */
-bool cmd_arg_is(const cmd_ctx *ctx, int i, const char *lit);
+/* Case-insensitive comparison of an argument with an ASCII literal. Inline
+ * so the literal's length folds to a constant and most mismatches cost one
+ * comparison. */
+static inline bool arg_eq(const resp_arg *a, const char *lit) {
+    size_t n = __builtin_strlen(lit);
+    if (a->len != n) return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)a->ptr[i];
+        if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+        unsigned char l = (unsigned char)lit[i];
+        if (l >= 'A' && l <= 'Z') l = (unsigned char)(l + 32);
+        if (c != l) return false;
+    }
+    return true;
+}
+
+static inline bool cmd_arg_is(const cmd_ctx *ctx, int i, const char *lit) {
+    return i < ctx->argc && arg_eq(&ctx->argv[i], lit);
+}
 
 #endif

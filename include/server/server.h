@@ -130,6 +130,10 @@ struct snapshot *server_snapshot(server *s);
 void server_set_active_expire(server *s, bool on);
 bool server_active_expire(const server *s);
 
+/* Output size from which a client's output-buffer limits can be exceeded
+ * (the smallest configured limit), so small replies skip the check. */
+size_t server_output_check_bytes(const server *s);
+
 /* Re-reads every cached configuration value (after CONFIG SET). */
 void server_refresh_options(server *s);
 /* Runs eviction now if over maxmemory; returns true if still over and

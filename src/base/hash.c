@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -40,20 +41,34 @@ static inline unsigned char lower(unsigned char c) {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-static uint64_t load_le64(const unsigned char *p, int nocase) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | (nocase ? lower(p[i]) : p[i]);
+static inline uint64_t load_le64(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
     return v;
 }
 
-static uint64_t siphash13(const unsigned char *in, size_t len, int nocase) {
+/* ASCII-lowercases the 8 bytes of a word at once: a byte gets 0x20 added
+ * when it lies in 'A'..'Z' (bytes >= 0x80 are left alone). */
+static inline uint64_t lower_word(uint64_t x) {
+    uint64_t low7 = x & 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t above_z = low7 + 0x2525252525252525ULL;  /* high bit set when > 'Z' */
+    uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3fULL;   /* high bit set when >= 'A' */
+    uint64_t upper = ~x & (from_a ^ above_z) & 0x8080808080808080ULL;
+    return x | (upper >> 2);
+}
+
+static inline uint64_t siphash13(const unsigned char *in, size_t len, int nocase) {
     uint64_t v0 = 0x736f6d6570736575ULL ^ sip_k0;
     uint64_t v1 = 0x646f72616e646f6dULL ^ sip_k1;
     uint64_t v2 = 0x6c7967656e657261ULL ^ sip_k0;
     uint64_t v3 = 0x7465646279746573ULL ^ sip_k1;
     size_t full = len & ~(size_t)7;
     for (size_t i = 0; i < full; i += 8) {
-        uint64_t m = load_le64(in + i, nocase);
+        uint64_t m = load_le64(in + i);
+        if (nocase) m = lower_word(m);
         v3 ^= m;
         SIPROUND;
         v0 ^= m;
@@ -74,8 +89,8 @@ static uint64_t siphash13(const unsigned char *in, size_t len, int nocase) {
 }
 
 void hash_set_seed(const uint8_t seed[16]) {
-    sip_k0 = load_le64(seed, 0);
-    sip_k1 = load_le64(seed + 8, 0);
+    sip_k0 = load_le64(seed);
+    sip_k1 = load_le64(seed + 8);
 }
 
 void hash_seed_random(void) {

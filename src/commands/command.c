@@ -238,11 +238,3 @@ int command_get_keys(const command *c, int argc, const resp_arg *argv, int *out,
     return n;
 }
 
-bool arg_eq(const resp_arg *a, const char *lit) {
-    size_t n = strlen(lit);
-    return a->len == n && strncasecmp(a->ptr, lit, n) == 0;
-}
-
-bool cmd_arg_is(const cmd_ctx *ctx, int i, const char *lit) {
-    return i < ctx->argc && arg_eq(&ctx->argv[i], lit);
-}

@@ -103,7 +103,20 @@ void reply_raw(reply *r, const void *data, size_t len) {
 static void append_header(reply *r, char prefix, int64_t n) {
     char tmp[32];
     tmp[0] = prefix;
-    size_t len = 1 + number_format_i64(tmp + 1, n);
+    size_t len;
+    if (n >= 0 && n < 100) {
+        /* Most headers are short lengths and counts. */
+        if (n < 10) {
+            tmp[1] = (char)('0' + n);
+            len = 2;
+        } else {
+            tmp[1] = (char)('0' + n / 10);
+            tmp[2] = (char)('0' + n % 10);
+            len = 3;
+        }
+    } else {
+        len = 1 + number_format_i64(tmp + 1, n);
+    }
     tmp[len++] = '\r';
     tmp[len++] = '\n';
     append(r, tmp, len);

@@ -170,6 +170,26 @@ static enum resp_status parse_inline(resp_parser *p, char *data, size_t len, siz
     return RESP_REQUEST;
 }
 
+/* The count in a "*<n>" or "$<n>" line. Plain short decimal numbers, the
+ * usual case, are converted inline; anything else goes through the strict
+ * general parser, so the accepted syntax is exactly number_parse_i64's. */
+static inline bool parse_count(const char *p, size_t len, int64_t *out) {
+    if (len >= 1 && len <= 18 && (p[0] != '0' || len == 1)) {
+        int64_t v = 0;
+        size_t i = 0;
+        for (; i < len; i++) {
+            unsigned d = (unsigned char)p[i] - '0';
+            if (d > 9) break;
+            v = v * 10 + d;
+        }
+        if (i == len) {
+            *out = v;
+            return true;
+        }
+    }
+    return number_parse_i64(p, len, out);
+}
+
 /* Finds the "\r\n"-terminated line starting at data[from]; returns its length
  * (without CRLF) or -1 if the line is not complete yet. */
 static int64_t find_line(const char *data, size_t len, size_t from) {
@@ -188,7 +208,7 @@ static enum resp_status parse_multibulk(resp_parser *p, char *data, size_t len, 
             return RESP_NEED_MORE;
         }
         int64_t n;
-        if (!number_parse_i64(data + 1, (size_t)line - 1, &n) || n > INT_MAX)
+        if (!parse_count(data + 1, (size_t)line - 1, &n) || n > INT_MAX)
             return fail(p, RESP_ERR_MBULK_LEN);
         if (n > RESP_UNAUTH_MAX_ARGS && !p->authenticated) return fail(p, RESP_ERR_UNAUTH_MBULK);
         p->pos = (size_t)line + 2;
@@ -217,7 +237,7 @@ static enum resp_status parse_multibulk(resp_parser *p, char *data, size_t len, 
                 return fail(p, RESP_ERR_EXPECTED_DOLLAR);
             }
             int64_t n;
-            if (!number_parse_i64(data + p->pos + 1, (size_t)line - 1, &n) || n < 0 ||
+            if (!parse_count(data + p->pos + 1, (size_t)line - 1, &n) || n < 0 ||
                 n > p->max_bulk_len)
                 return fail(p, RESP_ERR_BULK_LEN);
             if (n > RESP_UNAUTH_MAX_BULK && !p->authenticated) return fail(p, RESP_ERR_UNAUTH_BULK);

@@ -9,6 +9,7 @@
  * feeds. */
 #include "server/dispatch.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -93,7 +94,7 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     server *srv = c->srv;
     keyspace *ks = server_keyspace(srv);
     int64_t start = clock_mono_us();
-    keyspace_set_now(ks, clock_wall_ms());
+    keyspace_set_now(ks, c->last_active_ms);
     uint64_t errors_before = c->out.error_count;
 
     cmd_ctx ctx = {0};
@@ -118,7 +119,8 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     st->dirty += ctx.dirty;
 
     const config_values *cv = config_get_values(server_config(srv));
-    if (!(cmd->def->flags & CMD_SKIP_SLOWLOG))
+    if (cv->slowlog_log_slower_than >= 0 && duration >= cv->slowlog_log_slower_than &&
+        !(cmd->def->flags & CMD_SKIP_SLOWLOG))
         slowlog_record(server_slowlog(srv), argc, argv, duration, cv->slowlog_log_slower_than,
                        cv->slowlog_max_len, c->addr, c->sess.name);
     if (cv->latency_monitor_threshold > 0)
@@ -126,6 +128,15 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
                        duration / 1000, cv->latency_monitor_threshold);
     if (!list_empty(server_monitors(srv)) && !(cmd->def->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         monitor_feed(srv, c, argc, argv);
+}
+
+/* Pipelines usually repeat one command, so the connection's previous
+ * top-level command is compared first; a hash lookup only on a miss. */
+static command *lookup_cached(client *c, int argc, const resp_arg *argv, bool *is_container) {
+    const command *last = c->last_cmd;
+    if (last && last->parent == NULL && last->subs == NULL && arg_eq(&argv[0], last->def->name))
+        return (command *)(uintptr_t)last;
+    return command_lookup(server_commands(c->srv), argc, argv, is_container);
 }
 
 void dispatch_command(client *c, int argc, const resp_arg *argv) {
@@ -149,7 +160,7 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
     }
 
     bool is_container = false;
-    command *cmd = command_lookup(server_commands(srv), argc, argv, &is_container);
+    command *cmd = lookup_cached(c, argc, argv, &is_container);
     const config_values *cv = config_get_values(server_config(srv));
     if (cmd == NULL) {
         reject_unknown(c, argc, argv, is_container);
@@ -179,5 +190,6 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         c->sess.flags &= ~SESSION_REPLY_SKIP_NEXT;
         c->sess.flags |= SESSION_REPLY_SKIP;
     }
-    if (c->out.pending > 0 && !(c->flags & CLIENT_CLOSE_ASAP)) client_check_output_limits(c);
+    if (c->out.pending >= server_output_check_bytes(srv) && !(c->flags & CLIENT_CLOSE_ASAP))
+        client_check_output_limits(c);
 }

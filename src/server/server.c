@@ -65,6 +65,7 @@ struct server {
     command_registry *commands;
     cmd_options cmd_opts;
     evict_params evict;
+    size_t output_check_bytes;
     evict_pool *evict_pool;
     slowlog *slowlog;
     latency_monitor *latency;
@@ -356,6 +357,19 @@ void server_refresh_options(server *s) {
     s->evict.policy = evict_policy_of(p);
     s->evict.maxmemory = (size_t)cv->maxmemory;
     s->evict.samples = cv->maxmemory_samples;
+    /* The normal class's limits are the ones client_check_output_limits
+     * applies; a soft limit needs checking from its size on, to start its
+     * timer. */
+    size_t check = SIZE_MAX;
+    const config_obuf_limit *lim = &cv->obuf[CFG_OBUF_NORMAL];
+    if (lim->hard_bytes > 0 && (size_t)lim->hard_bytes < check) check = (size_t)lim->hard_bytes;
+    if (lim->soft_bytes > 0 && (size_t)lim->soft_bytes < check) check = (size_t)lim->soft_bytes;
+    /* Chunks are allocated whole: compare with less than the limit. */
+    s->output_check_bytes = check == SIZE_MAX ? SIZE_MAX : check / 2;
+}
+
+size_t server_output_check_bytes(const server *s) {
+    return s->output_check_bytes;
 }
 
 bool server_perform_evictions(server *s) {
