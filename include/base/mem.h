@@ -38,6 +38,13 @@ typedef struct mem_stats {
 } mem_stats;
 void mem_get_stats(mem_stats *out);
 
+/* Returns unused dirty pages to the system; 0 or -1 if the allocator
+ * cannot (MEMORY PURGE). */
+int mem_purge(void);
+/* Appends the allocator's own statistics report to a callback (MEMORY
+ * MALLOC-STATS); writes a one-line note when the allocator has none. */
+void mem_stats_report(void (*write)(void *ctx, const char *text), void *ctx);
+
 /* Allocator hook with libev's signature: realloc semantics, frees on size 0. */
 void *mem_ev_realloc(void *ptr, long size);
 

@@ -141,6 +141,40 @@ void mem_get_stats(mem_stats *out) {
 #endif
 }
 
+int mem_purge(void) {
+#ifdef USE_JEMALLOC
+    char cmd[64];
+    unsigned narenas = 0;
+    size_t sz = sizeof(narenas);
+    if (mallctl("arenas.narenas", &narenas, &sz, NULL, 0) != 0) return -1;
+    snprintf(cmd, sizeof(cmd), "arena.%u.purge", narenas); /* narenas = all arenas */
+    return mallctl(cmd, NULL, NULL, NULL, 0) == 0 ? 0 : -1;
+#else
+    return 0;
+#endif
+}
+
+#ifdef USE_JEMALLOC
+typedef struct report_ctx {
+    void (*write)(void *ctx, const char *text);
+    void *ctx;
+} report_ctx;
+
+static void report_line(void *opaque, const char *text) {
+    report_ctx *r = opaque;
+    r->write(r->ctx, text);
+}
+#endif
+
+void mem_stats_report(void (*write)(void *ctx, const char *text), void *ctx) {
+#ifdef USE_JEMALLOC
+    report_ctx r = {write, ctx};
+    malloc_stats_print(report_line, &r, NULL);
+#else
+    write(ctx, "Stats not supported for the current allocator");
+#endif
+}
+
 void *mem_ev_realloc(void *ptr, long size) {
     if (size <= 0) {
         mem_free(ptr);

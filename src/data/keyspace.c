@@ -728,7 +728,10 @@ size_t keyspace_expire_cycle(keyspace *ks, int64_t budget_us) {
     size_t total = 0, total_sampled = 0, total_expired = 0;
     for (int i = 0; i < ks->db_count; i++) {
         db *d = &ks->dbs[(ks->expire_db_cursor + i) % ks->db_count];
-        if (htable_count(&d->volatile_ix) == 0) continue;
+        if (htable_count(&d->volatile_ix) == 0) {
+            d->avg_ttl = 0; /* Redis compat: no volatile keys, no average */
+            continue;
+        }
         for (;;) {
             size_t sampled = 0;
             size_t expired = expire_round(d, &sampled);

@@ -250,7 +250,18 @@ static void cmd_command_docs(cmd_ctx *ctx) {
     reply_set_map_len(ctx->out, d, n);
 }
 
-static void cmd_command_getkeys(cmd_ctx *ctx) {
+/* The key-spec flags that apply to the i-th key found: the i-th spec when
+ * the command has one spec per key, else the single spec. */
+static void key_flags_for(const command_def *d, int i, const char **spec, size_t *len) {
+    const char *p = d->key_flags ? d->key_flags : "";
+    if (strchr(p, '|') != NULL) {
+        for (int k = 0; k < i && strchr(p, '|'); k++) p = strchr(p, '|') + 1;
+    }
+    *spec = p;
+    *len = strcspn(p, "|");
+}
+
+static void getkeys(cmd_ctx *ctx, bool with_flags) {
     bool container;
     command *c = command_lookup(server_commands(ctx->server), ctx->argc - 2, ctx->argv + 2, &container);
     int argc = ctx->argc - 2;
@@ -277,7 +288,27 @@ static void cmd_command_getkeys(cmd_ctx *ctx) {
     }
     if (n > 256) n = 256;
     reply_array(ctx->out, n);
-    for (int i = 0; i < n; i++) reply_bulk(ctx->out, ctx->argv[2 + keys[i]].ptr, ctx->argv[2 + keys[i]].len);
+    for (int i = 0; i < n; i++) {
+        const resp_arg *key = &ctx->argv[2 + keys[i]];
+        if (!with_flags) {
+            reply_bulk(ctx->out, key->ptr, key->len);
+            continue;
+        }
+        const char *spec;
+        size_t len;
+        key_flags_for(c->def, i, &spec, &len);
+        reply_array(ctx->out, 2);
+        reply_bulk(ctx->out, key->ptr, key->len);
+        reply_key_flags(ctx->out, spec, len);
+    }
+}
+
+static void cmd_command_getkeys(cmd_ctx *ctx) {
+    getkeys(ctx, false);
+}
+
+static void cmd_command_getkeysandflags(cmd_ctx *ctx) {
+    getkeys(ctx, true);
 }
 
 typedef struct list_filter {
@@ -343,6 +374,8 @@ static void cmd_command_help(cmd_ctx *ctx) {
         "    Return documentation details about the given commands, or all of them.",
         "GETKEYS <full-command>",
         "    Return the keys from a full command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full command.",
         NULL,
     };
     cmd_reply_help(ctx, lines);
@@ -362,9 +395,13 @@ static const command_def command_subcommands[] = {
      .acl = "@connection", .tips = "nondeterministic_output_order", .group = "server",
      .since = "7.0.0", .summary = "Returns documentation of the given commands, or all of them.",
      .complexity = "O(N) in the number of commands described"},
-    {.name = "getkeys", .handler = cmd_command_getkeys, .arity = -3, .flags = INTRO_FLAGS,
+    {.name = "getkeys", .handler = cmd_command_getkeys, .arity = -4, .flags = INTRO_FLAGS,
      .acl = "@connection", .group = "server", .since = "2.8.13",
      .summary = "Extracts the key names from a full command line.",
+     .complexity = "O(N) in the number of arguments"},
+    {.name = "getkeysandflags", .handler = cmd_command_getkeysandflags, .arity = -4,
+     .flags = INTRO_FLAGS, .acl = "@connection", .group = "server", .since = "7.0.0",
+     .summary = "Extracts the key names, with their access flags, from a full command line.",
      .complexity = "O(N) in the number of arguments"},
     {.name = "list", .handler = cmd_command_list, .arity = -2, .flags = INTRO_FLAGS,
      .acl = "@connection", .tips = "nondeterministic_output_order", .group = "server",

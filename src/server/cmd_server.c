@@ -453,7 +453,7 @@ static void cmd_memory_stats(cmd_ctx *ctx) {
     int dbs = 0;
     for (int i = 0; i < keyspace_db_count(ks); i++)
         if (db_size(keyspace_db(ks, i))) dbs++;
-    reply_map(out, 26 + dbs);
+    reply_map(out, 27 + dbs);
     map_int(out, "peak.allocated", peak > (int64_t)used ? peak : (int64_t)used);
     map_int(out, "total.allocated", (int64_t)used);
     map_int(out, "startup.allocated", (int64_t)startup);
@@ -495,8 +495,31 @@ static void cmd_memory_stats(cmd_ctx *ctx) {
     map_int(out, "fragmentation.bytes", (int64_t)rss - (int64_t)used);
 }
 
+static void cmd_memory_purge(cmd_ctx *ctx) {
+    if (mem_purge() == 0)
+        reply_ok(ctx->out);
+    else
+        reply_error(ctx->out, "ERR Error purging dirty pages");
+}
+
+static void append_text(void *ctx, const char *text) {
+    buf_append_str((buf *)ctx, text);
+}
+
+static void cmd_memory_malloc_stats(cmd_ctx *ctx) {
+    buf b;
+    buf_init(&b);
+    mem_stats_report(append_text, &b);
+    reply_verbatim(ctx->out, b.data ? b.data : "", b.len, "txt");
+    buf_fini(&b);
+}
+
 static void cmd_memory_help(cmd_ctx *ctx) {
     static const char *const lines[] = {
+        "MALLOC-STATS",
+        "    Return the allocator's own statistics report.",
+        "PURGE",
+        "    Ask the allocator to return unused pages to the system.",
         "STATS",
         "    Return information about the memory usage of the server.",
         "USAGE <key> [SAMPLES <count>]",
@@ -577,6 +600,14 @@ static const command_def memory_subcommands[] = {
      .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
      .group = "server", .since = "4.0.0", .summary = "Describes the server's memory use.",
      .complexity = "O(1)"},
+    {.name = "purge", .handler = cmd_memory_purge, .arity = 2,
+     .tips = "request_policy:all_shards response_policy:all_succeeded", .group = "server",
+     .since = "4.0.0", .summary = "Returns unused allocator pages to the system.",
+     .complexity = "Depends on how much memory the allocator holds"},
+    {.name = "malloc-stats", .handler = cmd_memory_malloc_stats, .arity = 2,
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special",
+     .group = "server", .since = "4.0.0", .summary = "Returns the allocator's statistics report.",
+     .complexity = "Depends on how much memory the allocator holds"},
     {.name = "help", .handler = cmd_memory_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
      .group = "server", .since = "4.0.0", .summary = "Lists the MEMORY subcommands.",
      .complexity = "O(1)"},
