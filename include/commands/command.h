@@ -101,6 +101,8 @@ typedef struct command_def {
      * by '|' describe successive keys (first_key + i * key_step) one each,
      * e.g. RENAME: "RW ACCESS DELETE|OW UPDATE". */
     const char *key_flags;
+    /* Optional remark on the first key spec (COMMAND INFO "notes"). */
+    const char *key_notes;
     const char *tips;    /* e.g. "request_policy:all_shards" */
     const char *group;
     const char *since;

@@ -88,9 +88,13 @@ static void reply_key_flags(reply *out, const char *spec, size_t len) {
     }
 }
 
-static void reply_one_spec(reply *out, const char *flags, size_t flen, int index, int lastkey,
-                           int step) {
-    reply_map(out, 3);
+static void reply_one_spec(reply *out, const char *notes, const char *flags, size_t flen, int index,
+                           int lastkey, int step) {
+    reply_map(out, notes ? 4 : 3);
+    if (notes) {
+        reply_bulk_cstr(out, "notes");
+        reply_bulk_cstr(out, notes);
+    }
     reply_bulk_cstr(out, "flags");
     reply_key_flags(out, flags, flen);
     reply_bulk_cstr(out, "begin_search");
@@ -127,12 +131,13 @@ static void reply_key_specs(reply *out, const command_def *d) {
     reply_set(out, parts);
     if (parts == 1) {
         int lastkey = d->last_key < 0 ? d->last_key : d->last_key - d->first_key;
-        reply_one_spec(out, spec, strlen(spec), d->first_key, lastkey, d->key_step);
+        reply_one_spec(out, d->key_notes, spec, strlen(spec), d->first_key, lastkey, d->key_step);
         return;
     }
     for (int i = 0; i < parts; i++) {
         size_t n = strcspn(spec, "|");
-        reply_one_spec(out, spec, n, d->first_key + i * d->key_step, 0, 1);
+        reply_one_spec(out, i == 0 ? d->key_notes : NULL, spec, n, d->first_key + i * d->key_step, 0,
+                       1);
         spec += n + (spec[n] == '|');
     }
 }
