@@ -291,10 +291,51 @@ static void debug_object(cmd_ctx *ctx) {
     reply_simple_cstr(ctx->out, line);
 }
 
+/* DEBUG POPULATE count [prefix] [size]: creates "<prefix>:<n>" keys holding
+ * "value:<n>" (padded with zero bytes, or cut, to size when given); keys
+ * that exist are left alone. */
+static void debug_populate(cmd_ctx *ctx) {
+    static const char *range = "ERR value is out of range, value must between 0 and "
+                               "9223372036854775807";
+    int64_t count, size = 0;
+    if (!cmd_i64_range_or_reply(ctx, &ctx->argv[2], 0, INT64_MAX, &count, range)) return;
+    if (ctx->argc == 5 && !cmd_i64_range_or_reply(ctx, &ctx->argv[4], 0, INT64_MAX, &size, range))
+        return;
+    char prefix[128];
+    if (ctx->argc >= 4)
+        snprintf(prefix, sizeof(prefix), "%.*s", (int)strnlen(ctx->argv[3].ptr, ctx->argv[3].len),
+                 ctx->argv[3].ptr);
+    else
+        snprintf(prefix, sizeof(prefix), "key");
+    char *val = size > 0 ? mem_calloc(1, (size_t)size) : NULL;
+    for (int64_t j = 0; j < count; j++) {
+        char key[160], v[64];
+        int klen = snprintf(key, sizeof(key), "%s:%lld", prefix, (long long)j);
+        if (klen >= (int)sizeof(key)) klen = (int)sizeof(key) - 1;
+        kv_ref ref;
+        if (db_lookup_ref(ctx->db, key, (size_t)klen, KS_LOOKUP_WRITE, &ref) != NULL) continue;
+        int vlen = snprintf(v, sizeof(v), "value:%lld", (long long)j);
+        kv *e;
+        if (size == 0) {
+            e = kv_new_string(key, (size_t)klen, v, (size_t)vlen, -1, KV_STR_NO_INT);
+        } else {
+            memcpy(val, v, (size_t)(size < vlen ? size : vlen));
+            e = kv_new_string(key, (size_t)klen, val, (size_t)size, -1, KV_STR_NO_INT);
+        }
+        db_insert(ctx->db, &ref, e);
+        ctx->dirty++;
+    }
+    mem_free(val);
+    reply_ok(ctx->out);
+}
+
 static void debug_help(cmd_ctx *ctx) {
     static const char *const lines[] = {
         "OBJECT <key>",
         "    Show low level info about the <key> and its value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> keys named <prefix>:<n> (default prefix \"key\") holding \"value:<n>\",",
+        "    made exactly <size> bytes long when <size> is given.",
         "RELOAD [NOSAVE]",
         "    Save the dataset to the RDB file (unless NOSAVE), empty it and load the file back.",
         "SET-ACTIVE-EXPIRE <0|1>",
@@ -318,6 +359,8 @@ static void cmd_debug(cmd_ctx *ctx) {
         reply_ok(ctx->out);
     } else if (cmd_arg_is(ctx, 1, "object") && ctx->argc == 3) {
         debug_object(ctx);
+    } else if (cmd_arg_is(ctx, 1, "populate") && ctx->argc >= 3 && ctx->argc <= 5) {
+        debug_populate(ctx);
     } else if (cmd_arg_is(ctx, 1, "reload")) {
         debug_reload(ctx);
     } else {

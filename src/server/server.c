@@ -675,7 +675,7 @@ static int rebind(server *s, buf *err) {
     listener fresh[SERVER_MAX_LISTENERS];
     int n = 0;
     if (open_listeners(s, fresh, &n) < 0) {
-        buf_append_str(err, "Unable to listen on this port");
+        buf_append_str(err, "Unable to listen on this port. Check server logs.");
         return -1;
     }
     close_listeners(s);
