@@ -136,7 +136,8 @@ bool client_flush(client *c) {
     while (c->out.pending > 0) {
         struct iovec iov[IOV_BATCH];
         int n = reply_iov(&c->out, iov, IOV_BATCH);
-        ssize_t w = writev(c->fd, iov, n);
+        /* One buffer (the usual case) goes out with plain write(). */
+        ssize_t w = n == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len) : writev(c->fd, iov, n);
         if (w < 0) {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
