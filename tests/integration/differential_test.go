@@ -1,0 +1,321 @@
+package integration
+
+// Differential test: every command of testdata/corpus.txt is sent to a fresh reference
+// redis-server and to a fresh Tessera over raw sockets, and the raw reply bytes are compared.
+// The corpus format is described at the top of testdata/corpus.txt.
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"tessera/tests/integration/internal/harness"
+)
+
+// Reply timeout for one corpus command; a hang costs this once, then both sides reconnect.
+const diffReplyTimeout = 10 * time.Second
+
+type corpusLine struct {
+	lineNo  int
+	text    string // the command as written, without markers
+	args    []string
+	markers map[string]bool
+}
+
+type corpusSection struct {
+	title string
+	lines []corpusLine
+}
+
+var knownMarkers = map[string]bool{
+	"#shape": true, "#type": true, "#noint": true, "#skip": true, "#noreply": true,
+	"#close": true, "#sorted": true, "#inline": true,
+}
+
+func loadCorpus(t *testing.T, path string) []corpusSection {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("open corpus: %v", err)
+	}
+	defer f.Close()
+	var sections []corpusSection
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		raw := strings.TrimRight(sc.Text(), " \t")
+		trimmed := strings.TrimSpace(raw)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if strings.HasPrefix(trimmed, "===") {
+			sections = append(sections, corpusSection{title: strings.TrimSpace(strings.TrimLeft(trimmed, "="))})
+			continue
+		}
+		if len(sections) == 0 {
+			t.Fatalf("corpus line %d: command before the first === section", n)
+		}
+		cl := corpusLine{lineNo: n, markers: map[string]bool{}}
+		// Markers are trailing unquoted words starting with '#'.
+		text := raw
+		for {
+			i := strings.LastIndex(text, " #")
+			if i < 0 {
+				break
+			}
+			word := text[i+1:]
+			if !knownMarkers[word] {
+				break
+			}
+			cl.markers[word] = true
+			text = strings.TrimRight(text[:i], " ")
+		}
+		cl.text = text
+		args, err := harness.SplitArgs(text)
+		if err != nil {
+			t.Fatalf("corpus line %d: %v: %s", n, err, raw)
+		}
+		cl.args = args
+		s := &sections[len(sections)-1]
+		s.lines = append(s.lines, cl)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read corpus: %v", err)
+	}
+	return sections
+}
+
+type diffPair struct {
+	ref, tess *harness.Conn
+	refSrv    *harness.Server
+	tessSrv   *harness.Server
+}
+
+func (p *diffPair) dial(t *testing.T) {
+	t.Helper()
+	p.close()
+	var err error
+	if p.ref, err = harness.DialTimeout(p.refSrv.Addr(), 10*time.Second); err != nil {
+		t.Fatalf("dial reference: %v", err)
+	}
+	if p.tess, err = harness.DialTimeout(p.tessSrv.Addr(), 10*time.Second); err != nil {
+		t.Fatalf("dial tessera: %v", err)
+	}
+}
+
+func (p *diffPair) close() {
+	if p.ref != nil {
+		p.ref.Close()
+	}
+	if p.tess != nil {
+		p.tess.Close()
+	}
+}
+
+type mismatch struct {
+	section string
+	line    corpusLine
+	how     string
+	ref     string
+	tess    string
+}
+
+func (m mismatch) String() string {
+	return fmt.Sprintf("corpus line %d [%s] %s%s\n    compared: %s\n    redis:    %s\n    tessera:  %s",
+		m.line.lineNo, m.section, m.line.text, markerSuffix(m.line), m.how, m.ref, m.tess)
+}
+
+func markerSuffix(l corpusLine) string {
+	var ms []string
+	for k := range l.markers {
+		ms = append(ms, k)
+	}
+	sort.Strings(ms)
+	if len(ms) == 0 {
+		return ""
+	}
+	return "  " + strings.Join(ms, " ")
+}
+
+func TestDifferential(t *testing.T) {
+	requireReference(t)
+	sections := loadCorpus(t, filepath.Join("testdata", "corpus.txt"))
+	common := []string{"--save", "", "--appendonly", "no", "--enable-debug-command", "local"}
+	p := &diffPair{
+		refSrv:  harness.Start(t, harness.Options{Reference: true, Args: common}),
+		tessSrv: harness.Start(t, harness.Options{Args: common}),
+	}
+	defer p.close()
+
+	var mismatches []mismatch
+	total := 0
+	for _, sec := range sections {
+		p.dial(t)
+		reset := corpusLine{lineNo: 0, text: "FLUSHALL (section reset)", args: []string{"FLUSHALL"}, markers: map[string]bool{}}
+		for _, c := range []*harness.Conn{p.ref, p.tess} {
+			if r, err := c.DoErr("FLUSHALL"); err != nil || string(r) != "+OK\r\n" {
+				mismatches = append(mismatches, mismatch{section: sec.title, line: reset, how: "reset",
+					ref: "+OK", tess: fmt.Sprintf("%s %v", harness.Escape(r), err)})
+			}
+		}
+		lines := append([]corpusLine(nil), sec.lines...)
+		// Every section ends with a sentinel that catches stray or missing replies.
+		lines = append(lines, corpusLine{lineNo: 0, text: "ECHO end-of-section (sentinel)",
+			args: []string{"ECHO", "end-of-section"}, markers: map[string]bool{}})
+		for _, l := range lines {
+			total++
+			if m, ok := runDiffLine(t, p, sec.title, l); !ok {
+				mismatches = append(mismatches, m)
+				if strings.HasPrefix(m.how, "transport") {
+					p.dial(t)
+				}
+			}
+		}
+	}
+	p.close()
+
+	var report strings.Builder
+	fmt.Fprintf(&report, "differential: %d commands, %d mismatches\n", total, len(mismatches))
+	for _, m := range mismatches {
+		report.WriteString(m.String())
+		report.WriteString("\n")
+	}
+	writeReport(t, "differential-report.txt", report.String())
+	for _, m := range mismatches {
+		t.Errorf("mismatch: %s", m)
+	}
+	t.Logf("%d corpus commands compared, %d mismatches", total, len(mismatches))
+}
+
+func runDiffLine(t *testing.T, p *diffPair, section string, l corpusLine) (mismatch, bool) {
+	var req []byte
+	if l.markers["#inline"] {
+		req = []byte(l.text + "\r\n")
+	} else {
+		req = harness.EncodeCmd(l.args...)
+	}
+	mk := func(how, ref, tess string) (mismatch, bool) {
+		return mismatch{section: section, line: l, how: how, ref: ref, tess: tess}, false
+	}
+	errR := p.ref.Send(req)
+	errT := p.tess.Send(req)
+	if errR != nil || errT != nil {
+		return mk("transport (send)", fmt.Sprint(errR), fmt.Sprint(errT))
+	}
+	if l.markers["#noreply"] {
+		return mismatch{}, true
+	}
+	rr, errR := p.ref.ReadReply(diffReplyTimeout)
+	rt, errT := p.tess.ReadReply(diffReplyTimeout)
+	if errR != nil || errT != nil {
+		return mk("transport (read)", describe(rr, errR), describe(rt, errT))
+	}
+	if l.markers["#close"] {
+		_, cr := p.ref.ExpectClosed(diffReplyTimeout)
+		_, ct := p.tess.ExpectClosed(diffReplyTimeout)
+		p.dial(t)
+		if cr != nil || ct != nil {
+			return mk("connection closed after reply", fmt.Sprintf("%s then %v", harness.Escape(rr), closedText(cr)),
+				fmt.Sprintf("%s then %v", harness.Escape(rt), closedText(ct)))
+		}
+	}
+	switch {
+	case l.markers["#skip"]:
+		return mismatch{}, true
+	case l.markers["#type"]:
+		if harness.TopType(rr) != harness.TopType(rt) {
+			return mk("top-level type", harness.Escape(rr), harness.Escape(rt))
+		}
+	case l.markers["#shape"]:
+		if harness.Shape(rr) != harness.Shape(rt) {
+			return mk("shape", harness.Shape(rr)+"  "+harness.Escape(rr), harness.Shape(rt)+"  "+harness.Escape(rt))
+		}
+	case l.markers["#noint"]:
+		if harness.MaskInts(rr) != harness.MaskInts(rt) {
+			return mk("bytes with integers masked", harness.Escape(rr), harness.Escape(rt))
+		}
+	case l.markers["#sorted"]:
+		if sortedForm(rr) != sortedForm(rt) {
+			return mk("bytes with string arrays sorted", harness.Escape(rr), harness.Escape(rt))
+		}
+	default:
+		if !bytes.Equal(rr, rt) {
+			return mk("raw bytes", harness.Escape(rr), harness.Escape(rt))
+		}
+	}
+	return mismatch{}, true
+}
+
+func closedText(err error) string {
+	if err == nil {
+		return "closed"
+	}
+	return "NOT closed (" + err.Error() + ")"
+}
+
+func describe(b []byte, err error) string {
+	if err == nil {
+		return harness.Escape(b)
+	}
+	if harness.IsTimeout(err) {
+		return fmt.Sprintf("no reply within %v (partial %s)", diffReplyTimeout, harness.Escape(b))
+	}
+	return fmt.Sprintf("%v (partial %s)", err, harness.Escape(b))
+}
+
+// sortedForm re-encodes a reply with the elements of every array of plain strings sorted,
+// for replies whose order follows the server's hash table layout (KEYS, SCAN).
+func sortedForm(raw []byte) string {
+	v, err := harness.Parse(raw)
+	if err != nil {
+		return "unparsable: " + err.Error()
+	}
+	var b strings.Builder
+	writeSorted(&b, v)
+	return b.String()
+}
+
+func writeSorted(b *strings.Builder, v harness.Value) {
+	if v.Null || (v.Type != '*' && v.Type != '~') {
+		fmt.Fprintf(b, "%c%q ", v.Type, v.Str)
+		return
+	}
+	parts := make([]string, len(v.Elems))
+	plain := true
+	for i, e := range v.Elems {
+		var eb strings.Builder
+		writeSorted(&eb, e)
+		parts[i] = eb.String()
+		if e.Type != '$' && e.Type != '+' {
+			plain = false
+		}
+	}
+	if plain {
+		sort.Strings(parts)
+	}
+	fmt.Fprintf(b, "%c%d[%s] ", v.Type, len(v.Elems), strings.Join(parts, ""))
+}
+
+// writeReport stores a report under tests/integration/.work/ for reading after the run.
+func writeReport(t *testing.T, name, text string) {
+	dir := filepath.Join(".work")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("cannot write report: %v", err)
+		return
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Logf("cannot write report: %v", err)
+		return
+	}
+	abs, _ := filepath.Abs(path)
+	t.Logf("report written to %s", abs)
+}
