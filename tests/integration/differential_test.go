@@ -178,6 +178,22 @@ func markerSuffix(l corpusLine) string {
 	return "  " + strings.Join(ms, " ")
 }
 
+// diffMode is one way of replaying the corpus.
+type diffMode struct {
+	name      string
+	resp3     bool // every section starts with HELLO 3
+	pipelined bool // every section is sent in one write, replies read afterwards
+}
+
+var diffModes = []diffMode{
+	{name: "RESP2"},
+	{name: "RESP3", resp3: true},
+	{name: "RESP2-pipelined", pipelined: true},
+}
+
+// TestDifferential replays the corpus three times against the same pair of servers: one
+// request at a time in RESP2, the same after HELLO 3 (every reply in its RESP3 form), and
+// with each section pipelined in a single write.
 func TestDifferential(t *testing.T) {
 	requireReference(t)
 	sections := loadCorpus(t, filepath.Join("testdata", "corpus.txt"))
@@ -187,22 +203,47 @@ func TestDifferential(t *testing.T) {
 		tessSrv: harness.Start(t, harness.Options{Args: common}),
 	}
 	defer p.close()
+	var report strings.Builder
+	for _, mode := range diffModes {
+		t.Run(mode.name, func(t *testing.T) {
+			mismatches, total := runCorpus(t, p, sections, mode)
+			fmt.Fprintf(&report, "== %s: %d commands, %d mismatches\n", mode.name, total, len(mismatches))
+			for _, m := range mismatches {
+				report.WriteString(m.String())
+				report.WriteString("\n")
+				t.Errorf("mismatch: %s", m)
+			}
+			t.Logf("%s: %d corpus commands compared, %d mismatches", mode.name, total, len(mismatches))
+		})
+	}
+	writeReport(t, "differential-report.txt", report.String())
+}
 
+func runCorpus(t *testing.T, p *diffPair, sections []corpusSection, mode diffMode) ([]mismatch, int) {
 	var mismatches []mismatch
 	total := 0
 	for _, sec := range sections {
 		p.dial(t)
-		reset := corpusLine{lineNo: 0, text: "FLUSHALL (section reset)", args: []string{"FLUSHALL"}, markers: map[string]bool{}}
-		for _, c := range []*harness.Conn{p.ref, p.tess} {
-			if r, err := c.DoErr("FLUSHALL"); err != nil || string(r) != "+OK\r\n" {
-				mismatches = append(mismatches, mismatch{section: sec.title, line: reset, how: "reset",
-					ref: "+OK", tess: fmt.Sprintf("%s %v", harness.Escape(r), err)})
+		setup := []corpusLine{{text: "FLUSHALL (section reset)", args: []string{"FLUSHALL"}, markers: map[string]bool{}}}
+		if mode.resp3 {
+			setup = append(setup, corpusLine{text: "HELLO 3 (section setup)", args: []string{"HELLO", "3"},
+				markers: map[string]bool{"#noint": true}})
+		}
+		for _, l := range setup {
+			if m, ok := runDiffLine(t, p, sec.title, l); !ok {
+				mismatches = append(mismatches, m)
 			}
 		}
 		lines := append([]corpusLine(nil), sec.lines...)
 		// Every section ends with a sentinel that catches stray or missing replies.
 		lines = append(lines, corpusLine{lineNo: 0, text: "ECHO end-of-section (sentinel)",
 			args: []string{"ECHO", "end-of-section"}, markers: map[string]bool{}})
+		if mode.pipelined {
+			ms, n := runPipelinedSection(t, p, sec.title, lines)
+			mismatches = append(mismatches, ms...)
+			total += n
+			continue
+		}
 		for _, l := range lines {
 			total++
 			if m, ok := runDiffLine(t, p, sec.title, l); !ok {
@@ -221,18 +262,70 @@ func TestDifferential(t *testing.T) {
 		}
 	}
 	p.close()
+	return mismatches, total
+}
 
-	var report strings.Builder
-	fmt.Fprintf(&report, "differential: %d commands, %d mismatches\n", total, len(mismatches))
-	for _, m := range mismatches {
-		report.WriteString(m.String())
-		report.WriteString("\n")
+// runPipelinedSection sends all requests of a section in one write to each server, then
+// compares the replies one by one. Sections that close the connection are skipped.
+func runPipelinedSection(t *testing.T, p *diffPair, section string, lines []corpusLine) ([]mismatch, int) {
+	var buf bytes.Buffer
+	for _, l := range lines {
+		if l.markers["#close"] {
+			return nil, 0
+		}
+		if l.markers["#inline"] {
+			buf.WriteString(l.text + "\r\n")
+		} else {
+			buf.Write(harness.EncodeCmd(l.args...))
+		}
 	}
-	writeReport(t, "differential-report.txt", report.String())
-	for _, m := range mismatches {
-		t.Errorf("mismatch: %s", m)
+	errs := make(chan error, 2)
+	go func() { errs <- p.ref.Send(buf.Bytes()) }()
+	go func() { errs <- p.tess.Send(buf.Bytes()) }()
+	var mismatches []mismatch
+	n := 0
+	for _, l := range lines {
+		n++
+		if l.markers["#noreply"] {
+			continue
+		}
+		rr, errR := p.ref.ReadReply(diffReplyTimeout)
+		rt, errT := p.tess.ReadReply(diffReplyTimeout)
+		if errR != nil || errT != nil {
+			mismatches = append(mismatches, mismatch{section: section, line: l, how: "transport (read, pipelined; rest of section skipped)",
+				ref: describe(rr, errR), tess: describe(rt, errT)})
+			p.dial(t)
+			break
+		}
+		if how, ok := compareReplies(l, rr, rt); !ok {
+			mismatches = append(mismatches, mismatch{section: section, line: l, how: how + " (pipelined)",
+				ref: harness.Escape(rr), tess: harness.Escape(rt) + harness.DiffNote(string(rt), string(rr))})
+		}
 	}
-	t.Logf("%d corpus commands compared, %d mismatches", total, len(mismatches))
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Logf("pipelined send in section %s: %v", section, err)
+		}
+	}
+	return mismatches, n
+}
+
+// compareReplies applies the line's markers; it returns what was compared and whether the
+// replies agree.
+func compareReplies(l corpusLine, rr, rt []byte) (string, bool) {
+	switch {
+	case l.markers["#skip"]:
+		return "nothing", true
+	case l.markers["#type"]:
+		return "top-level type", harness.TopType(rr) == harness.TopType(rt)
+	case l.markers["#shape"]:
+		return "shape " + harness.Shape(rr) + " vs " + harness.Shape(rt), harness.Shape(rr) == harness.Shape(rt)
+	case l.markers["#noint"]:
+		return "bytes with integers masked", harness.MaskInts(rr) == harness.MaskInts(rt)
+	case l.markers["#sorted"]:
+		return "bytes with string arrays sorted", sortedForm(rr) == sortedForm(rt)
+	}
+	return "raw bytes", bytes.Equal(rr, rt)
 }
 
 func runDiffLine(t *testing.T, p *diffPair, section string, l corpusLine) (mismatch, bool) {
@@ -267,29 +360,8 @@ func runDiffLine(t *testing.T, p *diffPair, section string, l corpusLine) (misma
 				fmt.Sprintf("%s then %v", harness.Escape(rt), closedText(ct)))
 		}
 	}
-	switch {
-	case l.markers["#skip"]:
-		return mismatch{}, true
-	case l.markers["#type"]:
-		if harness.TopType(rr) != harness.TopType(rt) {
-			return mk("top-level type", harness.Escape(rr), harness.Escape(rt))
-		}
-	case l.markers["#shape"]:
-		if harness.Shape(rr) != harness.Shape(rt) {
-			return mk("shape", harness.Shape(rr)+"  "+harness.Escape(rr), harness.Shape(rt)+"  "+harness.Escape(rt))
-		}
-	case l.markers["#noint"]:
-		if harness.MaskInts(rr) != harness.MaskInts(rt) {
-			return mk("bytes with integers masked", harness.Escape(rr), harness.Escape(rt))
-		}
-	case l.markers["#sorted"]:
-		if sortedForm(rr) != sortedForm(rt) {
-			return mk("bytes with string arrays sorted", harness.Escape(rr), harness.Escape(rt))
-		}
-	default:
-		if !bytes.Equal(rr, rt) {
-			return mk("raw bytes", harness.Escape(rr), harness.Escape(rt))
-		}
+	if how, ok := compareReplies(l, rr, rt); !ok {
+		return mk(how, harness.Escape(rr), harness.Escape(rt)+harness.DiffNote(string(rt), string(rr)))
 	}
 	return mismatch{}, true
 }

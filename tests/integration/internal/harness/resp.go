@@ -186,7 +186,7 @@ func (c *Conn) Expect(want string, args ...string) {
 	}
 	got := c.Do(args...)
 	if string(got) != want {
-		c.errorf("%s: got %s, want %s", QuoteArgs(args), Escape(got), Escape([]byte(want)))
+		c.errorf("%s: got %s, want %s%s", QuoteArgs(args), Escape(got), Escape([]byte(want)), DiffNote(string(got), want))
 	}
 }
 
@@ -291,4 +291,32 @@ func QuoteArg(a string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// DiffNote locates the first difference between two long texts, for messages where the
+// escaped values would be cut before it.
+func DiffNote(got, want string) string {
+	if len(got) < 200 && len(want) < 200 {
+		return ""
+	}
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	from := i - 40
+	if from < 0 {
+		from = 0
+	}
+	end := func(s string) string {
+		e := i + 80
+		if e > len(s) {
+			e = len(s)
+		}
+		if from > len(s) {
+			return ""
+		}
+		return s[from:e]
+	}
+	return fmt.Sprintf("\n  first difference at byte %d (lengths %d and %d):\n  got  ...%s\n  want ...%s",
+		i, len(got), len(want), strconv.Quote(end(got)), strconv.Quote(end(want)))
 }
