@@ -42,10 +42,14 @@ if [ -n "${INTEGRATION_RUN:-}" ]; then
 fi
 
 # Build the summariser first so that its compilation does not mix with the test stream.
-go build -o .work/summarize ./cmd/summarize || { echo "0 passed, 1 failed"; exit 1; }
+# Per-run names let two runs share the work tree.
+summarize=".work/summarize.$$"
+trap 'rm -f "$summarize"' EXIT
+go build -o "$summarize" ./cmd/summarize || { echo "0 passed, 1 failed"; exit 1; }
 
+# The raw event stream is kept in .work/test.json for inspection after the run.
 go test -json -count=1 -timeout 12m -parallel 4 "${run_args[@]}" . 2>&1 \
-    | tee .work/test.json | .work/summarize
+    | tee .work/test.json | "$summarize"
 status=("${PIPESTATUS[@]}")
 if [ "${status[0]}" -ne 0 ] || [ "${status[2]}" -ne 0 ]; then
     exit 1

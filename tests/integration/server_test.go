@@ -132,11 +132,21 @@ func TestServerCommandLineOverridesFile(t *testing.T) {
 	conf := "# file values\n" +
 		"maxmemory 10mb\n" +
 		"maxmemory-policy allkeys-lru\n" +
-		"timeout 77\n" +
+		"  timeout 77  \n" +
 		"slowlog-max-len 64\n" +
+		"requirepass \"pa ss\"\n" +
+		"client-output-buffer-limit normal 2mb 1mb 30\n" +
+		"save \"\"\n" +
 		"port 1\n"
-	srv := harness.Start(t, harness.Options{Config: conf, Args: []string{"--maxmemory", "20mb", "--slowlog-max-len", "32"}})
+	srv := harness.Start(t, harness.Options{Config: conf, Args: []string{"--maxmemory", "20mb", "--slowlog-max-len", "32"},
+		Password: "pa ss"})
 	c := srv.Dial(t)
+	c.Expect("-NOAUTH Authentication required.\r\n", "PING")
+	c.Expect("+OK\r\n", "AUTH", "pa ss")
+	c.Expect("*2\r\n$4\r\nsave\r\n$0\r\n\r\n", "CONFIG", "GET", "save")
+	cobl := "normal 2097152 1048576 30 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+	c.Expect(fmt.Sprintf("*2\r\n$26\r\nclient-output-buffer-limit\r\n$%d\r\n%s\r\n", len(cobl), cobl),
+		"CONFIG", "GET", "client-output-buffer-limit")
 	c.Expect("*2\r\n$9\r\nmaxmemory\r\n$8\r\n20971520\r\n", "CONFIG", "GET", "maxmemory")
 	c.Expect("*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n", "CONFIG", "GET", "maxmemory-policy")
 	c.Expect("*2\r\n$7\r\ntimeout\r\n$2\r\n77\r\n", "CONFIG", "GET", "timeout")
@@ -789,7 +799,12 @@ func TestServerActiveExpiry(t *testing.T) {
 	if n := infoInt(t, c, "stats", "expired_keys"); n != 100 {
 		t.Errorf("expired_keys = %d, want 100", n)
 	}
-	c.Expect("$46\r\n# Keyspace\r\ndb0:keys=100,expires=0,avg_ttl=0\r\n\r\n", "INFO", "keyspace")
+	// avg_ttl is an estimate refreshed by the expiry cycle; once no key has a TTL the next
+	// cycle brings it back to 0.
+	const wantKs = "$46\r\n# Keyspace\r\ndb0:keys=100,expires=0,avg_ttl=0\r\n\r\n"
+	if !harness.WaitFor(30*time.Second, func() bool { return string(c.Do("INFO", "keyspace")) == wantKs }) {
+		t.Errorf("INFO keyspace: got %s, want %s", harness.Escape(c.Do("INFO", "keyspace")), harness.Escape([]byte(wantKs)))
+	}
 
 	c.Expect("+OK\r\n", "DEBUG", "SET-ACTIVE-EXPIRE", "0")
 	for i := 0; i < 50; i++ {
@@ -912,4 +927,184 @@ func sortedLines(s string) string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+func TestServerClientKill(t *testing.T) {
+	srv := harness.Start(t, harness.Options{})
+	ctl := srv.Dial(t)
+	victims := make([]*harness.Conn, 4)
+	ids := make([]string, 4)
+	addrs := make([]string, 4)
+	for i := range victims {
+		victims[i] = srv.Dial(t)
+		ids[i] = strconv.FormatInt(harness.MustParse(victims[i].Do("CLIENT", "ID")).Int(), 10)
+		addrs[i] = victims[i].NetConn().LocalAddr().String()
+	}
+	victims[3].Expect("+OK\r\n", "SELECT", "3")
+	ctl.Expect("+OK\r\n", "CLIENT", "KILL", addrs[0])
+	ctl.Expect(":1\r\n", "CLIENT", "KILL", "ID", ids[1])
+	ctl.Expect(":1\r\n", "CLIENT", "KILL", "ADDR", addrs[2])
+	ctl.Expect(":0\r\n", "CLIENT", "KILL", "ID", ids[1])
+	ctl.Expect("-ERR No such client\r\n", "CLIENT", "KILL", addrs[0])
+	for i := 0; i < 3; i++ {
+		if _, err := victims[i].ExpectClosed(harness.ReplyTimeout); err != nil {
+			t.Errorf("killed client %d still connected: %v", i, err)
+		}
+	}
+	victims[3].Expect("+PONG\r\n", "PING")
+	// SKIPME yes (the default) spares the caller; SKIPME no includes it, and the caller
+	// still gets its reply before being closed.
+	ctl.Expect(":1\r\n", "CLIENT", "KILL", "TYPE", "normal")
+	if _, err := victims[3].ExpectClosed(harness.ReplyTimeout); err != nil {
+		t.Errorf("CLIENT KILL TYPE normal left a client: %v", err)
+	}
+	ctl.Expect(":1\r\n", "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no")
+	if _, err := ctl.ExpectClosed(harness.ReplyTimeout); err != nil {
+		t.Errorf("CLIENT KILL ... SKIPME no did not close the caller: %v", err)
+	}
+	c := srv.Dial(t)
+	v := harness.MustParse(c.Do("CLIENT", "LIST"))
+	if n := strings.Count(v.Str, "\n"); n != 1 {
+		t.Errorf("CLIENT LIST after the kills lists %d clients:\n%s", n, v.Str)
+	}
+}
+
+func TestServerStatsCounters(t *testing.T) {
+	srv := harness.Start(t, harness.Options{})
+	c := srv.Dial(t)
+	c.Expect("+OK\r\n", "CONFIG", "RESETSTAT")
+	c.Expect("+OK\r\n", "SET", "a", "1")
+	c.Do("GET", "a")
+	c.Do("GET", "a")
+	c.Do("GET", "missing")
+	c.Do("EXISTS", "a")
+	c.Do("NOSUCHCMD")
+	if n := infoInt(t, c, "stats", "keyspace_hits"); n != 3 {
+		t.Errorf("keyspace_hits = %d, want 3 (GET a twice, EXISTS a)", n)
+	}
+	if n := infoInt(t, c, "stats", "keyspace_misses"); n != 1 {
+		t.Errorf("keyspace_misses = %d, want 1", n)
+	}
+	// CONFIG RESETSTAT, SET, 3 GET, EXISTS and INFO twice were processed; the unknown
+	// command was not.
+	if n := infoInt(t, c, "stats", "total_commands_processed"); n != 8 {
+		t.Errorf("total_commands_processed = %d, want 8", n)
+	}
+	if n := infoInt(t, c, "stats", "unexpected_error_replies"); n != 0 {
+		t.Errorf("unexpected_error_replies = %d", n)
+	}
+	if got := infoField(t, c, "errorstats", "errorstat_ERR"); got != "count=1" {
+		t.Errorf("errorstat_ERR = %q, want count=1", got)
+	}
+	other := srv.Dial(t)
+	other.Expect("+PONG\r\n", "PING")
+	if n := infoInt(t, c, "clients", "connected_clients"); n != 2 {
+		t.Errorf("connected_clients = %d, want 2", n)
+	}
+	c.Expect("+OK\r\n", "CONFIG", "RESETSTAT")
+	if n := infoInt(t, c, "stats", "keyspace_hits"); n != 0 {
+		t.Errorf("keyspace_hits after RESETSTAT = %d", n)
+	}
+	// CONFIG RESETSTAT itself and the INFO above; the running INFO is not counted yet.
+	if n := infoInt(t, c, "stats", "total_commands_processed"); n != 2 {
+		t.Errorf("total_commands_processed after RESETSTAT = %d, want 2", n)
+	}
+	// Memory figures are consistent with each other.
+	used := infoInt(t, c, "memory", "used_memory")
+	c.Expect("+OK\r\n", "SET", "big", strings.Repeat("x", 1<<20))
+	if grown := infoInt(t, c, "memory", "used_memory"); grown < used+1<<20 {
+		t.Errorf("used_memory %d after storing 1 MB (was %d)", grown, used)
+	}
+	if mu := harness.MustParse(c.Do("MEMORY", "USAGE", "big")).Int(); mu < 1<<20 || mu > 2<<20 {
+		t.Errorf("MEMORY USAGE of a 1 MB value = %d", mu)
+	}
+	// TIME and LASTSAVE are about now.
+	tv := harness.MustParse(c.Do("TIME"))
+	if len(tv.Elems) != 2 {
+		t.Fatalf("TIME: %+v", tv)
+	}
+	sec, _ := strconv.ParseInt(tv.Elems[0].Str, 10, 64)
+	usec, _ := strconv.ParseInt(tv.Elems[1].Str, 10, 64)
+	if d := time.Since(time.Unix(sec, usec*1000)); d > time.Hour || d < -time.Hour || usec >= 1000000 {
+		t.Errorf("TIME %d.%06d is not the current time", sec, usec)
+	}
+	if ls := harness.MustParse(c.Do("LASTSAVE")).Int(); ls > time.Now().Unix()+3600 || ls < time.Now().Unix()-86400 {
+		t.Errorf("LASTSAVE %d is not recent", ls)
+	}
+}
+
+func TestServerLatencyMonitor(t *testing.T) {
+	srv := harness.Start(t, harness.Options{Args: []string{"--enable-debug-command", "local", "--latency-monitor-threshold", "100"}})
+	c := srv.Dial(t)
+	c.Expect("*0\r\n", "LATENCY", "LATEST")
+	c.Expect("+OK\r\n", "DEBUG", "SLEEP", "0.2")
+	v := harness.MustParse(c.Do("LATENCY", "LATEST"))
+	if len(v.Elems) != 1 || len(v.Elems[0].Elems) != 4 || v.Elems[0].Elems[0].Str != "command" ||
+		v.Elems[0].Elems[2].Int() < 200 || v.Elems[0].Elems[3].Int() < v.Elems[0].Elems[2].Int() {
+		t.Errorf("LATENCY LATEST after DEBUG SLEEP 0.2: %+v", v)
+	}
+	h := harness.MustParse(c.Do("LATENCY", "HISTORY", "command"))
+	if len(h.Elems) != 1 || len(h.Elems[0].Elems) != 2 || h.Elems[0].Elems[1].Int() < 200 {
+		t.Errorf("LATENCY HISTORY command: %+v", h)
+	}
+	c.Expect(":1\r\n", "LATENCY", "RESET")
+	c.Expect("*0\r\n", "LATENCY", "LATEST")
+}
+
+// TestServerScanGuarantee checks SCAN's contract: every key present during the whole
+// iteration is returned, while keys are added and removed between calls.
+func TestServerScanGuarantee(t *testing.T) {
+	srv := harness.Start(t, harness.Options{})
+	c := srv.Dial(t)
+	const stable = 5000
+	var buf bytes.Buffer
+	for i := 0; i < stable; i++ {
+		buf.Write(harness.EncodeCmd("SET", fmt.Sprintf("stable:%d", i), "1"))
+		buf.Write(harness.EncodeCmd("SET", fmt.Sprintf("doomed:%d", i), "1"))
+	}
+	go c.Send(buf.Bytes())
+	for i := 0; i < 2*stable; i++ {
+		c.Read()
+	}
+	seen := map[string]bool{}
+	cursor := "0"
+	calls, added, deleted := 0, 0, 0
+	for {
+		v := harness.MustParse(c.Do("SCAN", cursor, "COUNT", "7"))
+		if len(v.Elems) != 2 {
+			t.Fatalf("SCAN reply: %+v", v)
+		}
+		cursor = v.Elems[0].Str
+		for _, k := range v.Elems[1].Elems {
+			seen[k.Str] = true
+		}
+		calls++
+		// Grow and shrink the keyspace between calls (forcing rehashing).
+		for j := 0; j < 20; j++ {
+			c.Do("SET", fmt.Sprintf("new:%d", added), "1")
+			added++
+		}
+		if deleted < stable {
+			for j := 0; j < 10 && deleted < stable; j++ {
+				c.Do("DEL", fmt.Sprintf("doomed:%d", deleted))
+				deleted++
+			}
+		}
+		if cursor == "0" || calls > 100000 {
+			break
+		}
+	}
+	if cursor != "0" {
+		t.Fatalf("SCAN did not finish after %d calls", calls)
+	}
+	missing := 0
+	for i := 0; i < stable; i++ {
+		if !seen[fmt.Sprintf("stable:%d", i)] {
+			missing++
+		}
+	}
+	t.Logf("SCAN: %d calls, %d distinct keys seen, %d added, %d deleted during the scan", calls, len(seen), added, deleted)
+	if missing > 0 {
+		t.Errorf("SCAN missed %d of %d keys present during the whole iteration", missing, stable)
+	}
 }
