@@ -13,6 +13,13 @@
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+
+# A relative TESSERA_BIN is taken relative to the caller's directory.
+export TESSERA_BIN="${TESSERA_BIN:-$repo/build/tessera-server}"
+case "$TESSERA_BIN" in
+    /*) ;;
+    */*) TESSERA_BIN="$(pwd)/$TESSERA_BIN" ;;
+esac
 cd "$here"
 
 if [ -x /usr/local/go/bin/go ] && ! command -v go >/dev/null 2>&1; then
@@ -24,11 +31,6 @@ if ! command -v go >/dev/null 2>&1; then
     exit 1
 fi
 
-export TESSERA_BIN="${TESSERA_BIN:-$repo/build/tessera-server}"
-case "$TESSERA_BIN" in
-    /*) ;;
-    */*) TESSERA_BIN="$(cd "$(dirname "$TESSERA_BIN")" && pwd)/$(basename "$TESSERA_BIN")" ;;
-esac
 if [ ! -x "$TESSERA_BIN" ] && ! command -v "$TESSERA_BIN" >/dev/null 2>&1; then
     echo "server under test not found: $TESSERA_BIN (run make first or set TESSERA_BIN)" >&2
     echo "0 passed, 1 failed"
