@@ -164,6 +164,7 @@ void net_format_addr(char *dst, size_t cap, const char *ip, int port) {
 }
 
 bool net_is_loopback(const char *ip) {
-    return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
-           strncmp(ip, "::ffff:127.", 11) == 0;
+    /* Redis compat: only these two addresses count as local (protected
+     * mode, enable-debug-command local), not all of 127.0.0.0/8. */
+    return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0;
 }

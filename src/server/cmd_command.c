@@ -10,6 +10,7 @@
 #include "base/glob.h"
 #include "commands/cmd_util.h"
 #include "commands/command.h"
+#include "commands/command_args.h"
 #include "protocol/reply.h"
 #include "server/server.h"
 #include "server/server_commands.h"
@@ -170,6 +171,50 @@ static void reply_info(reply *out, command *c) {
 
 static void reply_docs(reply *out, command *c);
 
+static void reply_args(reply *out, const cmd_arg *args, int n) {
+    reply_array(out, n);
+    for (int i = 0; i < n; i++) {
+        const cmd_arg *a = &args[i];
+        bool nested = a->type == CMD_ARG_ONEOF || a->type == CMD_ARG_BLOCK;
+        int pairs = 2 + (a->key_spec_index >= 0) + (a->token != NULL) + (a->since != NULL) +
+                    (a->deprecated_since != NULL) + (a->flags != 0) + nested;
+        reply_map(out, pairs);
+        reply_bulk_cstr(out, "name");
+        reply_bulk_cstr(out, a->name);
+        reply_bulk_cstr(out, "type");
+        reply_bulk_cstr(out, command_arg_type_name(a->type));
+        if (a->key_spec_index >= 0) {
+            reply_bulk_cstr(out, "key_spec_index");
+            reply_int(out, a->key_spec_index);
+        }
+        if (a->token) {
+            reply_bulk_cstr(out, "token");
+            reply_bulk_cstr(out, a->token);
+        }
+        if (a->since) {
+            reply_bulk_cstr(out, "since");
+            reply_bulk_cstr(out, a->since);
+        }
+        if (a->deprecated_since) {
+            reply_bulk_cstr(out, "deprecated_since");
+            reply_bulk_cstr(out, a->deprecated_since);
+        }
+        if (a->flags) {
+            static const char *const names[] = {"optional", "multiple", "multiple_token"};
+            int nf = 0;
+            for (int b = 0; b < 3; b++) nf += (a->flags >> b) & 1;
+            reply_bulk_cstr(out, "flags");
+            reply_set(out, nf);
+            for (int b = 0; b < 3; b++)
+                if (a->flags & (1 << b)) reply_simple_cstr(out, names[b]);
+        }
+        if (nested) {
+            reply_bulk_cstr(out, "arguments");
+            reply_args(out, a->args, a->nargs);
+        }
+    }
+}
+
 static void reply_sub_docs(command *sub, void *ctx) {
     reply *out = ctx;
     reply_bulk_cstr(out, sub->fullname);
@@ -178,8 +223,10 @@ static void reply_sub_docs(command *sub, void *ctx) {
 
 static void reply_docs(reply *out, command *c) {
     const command_def *d = c->def;
+    int nargs = 0;
+    const cmd_arg *args = command_args_for(c->fullname, &nargs);
     int n = 1 + (d->summary != NULL) + (d->since != NULL) + (d->complexity != NULL) +
-            (c->subs != NULL);
+            (args != NULL) + (c->subs != NULL);
     reply_map(out, n);
     if (d->summary) {
         reply_bulk_cstr(out, "summary");
@@ -194,6 +241,10 @@ static void reply_docs(reply *out, command *c) {
     if (d->complexity) {
         reply_bulk_cstr(out, "complexity");
         reply_bulk_cstr(out, d->complexity);
+    }
+    if (args) {
+        reply_bulk_cstr(out, "arguments");
+        reply_args(out, args, nargs);
     }
     if (c->subs) {
         reply_bulk_cstr(out, "subcommands");
