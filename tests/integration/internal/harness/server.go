@@ -150,6 +150,13 @@ func Start(t testing.TB, o Options) *Server {
 		} else if code != 0 && !s.stoppedByTest() {
 			t.Logf("%s (pid %d) exited with status %d", s.Name, s.Pid, code)
 		}
+		// A sanitizer build reports memory errors, undefined behaviour and
+		// leaks in its log; any of them fails the test that ran the server.
+		for _, mark := range []string{"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"} {
+			if strings.Contains(s.Log(), mark) {
+				t.Errorf("%s (pid %d) log reports %q", s.Name, s.Pid, mark)
+			}
+		}
 		if t.Failed() {
 			t.Logf("---- log of %s (pid %d, port %d) ----\n%s---- end of log ----",
 				s.Name, s.Pid, s.Port, s.LogTail(200))
