@@ -180,7 +180,7 @@ static void reset_empties_the_log_but_ids_keep_counting(void **state) {
 
 static void log_keeps_only_the_newest_max_len_entries(void **state) {
     fixture *f = *state;
-    char val[8];
+    char val[16];
     for (int i = 0; i < 10; i++) {
         snprintf(val, sizeof(val), "%d", i);
         record(f, 50, 0, 3, "p", NULL, "set", "k", val, NULL);
@@ -210,7 +210,7 @@ static void log_keeps_only_the_newest_max_len_entries(void **state) {
 static void at_most_32_arguments_are_kept(void **state) {
     fixture *f = *state;
     resp_arg argv[40];
-    char names[40][8];
+    char names[40][16];
     for (int i = 0; i < 40; i++) {
         snprintf(names[i], sizeof(names[i]), "a%d", i);
         argv[i].ptr = names[i];
