@@ -56,6 +56,9 @@ enum {
     ACL_SLOW,
     ACL_BLOCKING,
     ACL_DANGEROUS,
+    ACL_CONNECTION,
+    ACL_TRANSACTION,
+    ACL_SCRIPTING,
 };
 
 static const char *const flag_names[] = {
@@ -114,7 +117,10 @@ static uint64_t acl_bits_for(const command_def *def) {
     }
     /* Redis compat: categories implied by flags. */
     if (def->flags & CMD_WRITE) bits |= 1ULL << ACL_WRITE;
-    if (def->flags & CMD_READONLY) bits |= 1ULL << ACL_READ;
+    /* Redis compat: read-only scripting commands stay out of @read
+     * (EVAL_RO and FCALL_RO are only @slow @scripting). */
+    if ((def->flags & CMD_READONLY) && !(bits & (1ULL << ACL_SCRIPTING)))
+        bits |= 1ULL << ACL_READ;
     if (def->flags & CMD_ADMIN) bits |= (1ULL << ACL_ADMIN) | (1ULL << ACL_DANGEROUS);
     if (def->flags & CMD_PUBSUB) bits |= 1ULL << ACL_PUBSUB;
     if (def->flags & CMD_FAST) bits |= 1ULL << ACL_FAST;

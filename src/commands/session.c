@@ -19,6 +19,8 @@ void session_fini(session *s) {
 }
 
 void session_set_string(char **field, const char *value, size_t len) {
+    /* Copy before freeing: value may point into the old string. */
+    char *copy = (value && len) ? mem_strndup(value, len) : NULL;
     mem_free(*field);
-    *field = (value && len) ? mem_strndup(value, len) : NULL;
+    *field = copy;
 }

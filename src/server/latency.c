@@ -5,8 +5,8 @@
 #include "server/latency.h"
 
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/mem.h"
 #include "protocol/reply.h"
 
@@ -57,7 +57,7 @@ void latency_record(latency_monitor *lm, const char *event, int64_t ms, int64_t 
         strncpy(ts->name, event, sizeof(ts->name) - 1);
         lm->series[lm->count++] = ts;
     }
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_wall_ms() / 1000;
     if (ms > ts->max_ms) ts->max_ms = ms;
     int prev = (ts->idx + LATENCY_SAMPLES - 1) % LATENCY_SAMPLES;
     if (ts->samples[prev].time_s == now) {

@@ -7,8 +7,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/list.h"
 #include "base/mem.h"
 #include "protocol/reply.h"
@@ -99,7 +99,7 @@ void slowlog_record(slowlog *sl, int argc, const resp_arg *argv, int64_t duratio
         }
     }
     e->id = sl->next_id++;
-    e->time_s = (int64_t)time(NULL);
+    e->time_s = clock_wall_ms() / 1000;
     e->duration_us = duration_us;
     e->peer = mem_strdup(peer ? peer : "");
     e->name = mem_strdup(name ? name : "");
