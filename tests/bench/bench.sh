@@ -83,7 +83,7 @@ if [[ $BENCH_PIN == yes ]]; then
     # Both servers share CPU 0: only one of them is busy at any time. The
     # client gets every other CPU, so it never competes with the server.
     SERVER_PIN=(taskset -c 0)
-    CLIENT_PIN=(taskset -c "1-$((NCPU - 1))")
+    if ((NCPU == 2)); then CLIENT_PIN=(taskset -c 1); else CLIENT_PIN=(taskset -c "1-$((NCPU - 1))"); fi
 fi
 
 # ---- server lifecycle --------------------------------------------------------
@@ -225,7 +225,7 @@ echo "tessera:   $("$TESSERA_BIN" --version 2>&1 | head -n 1)"
 echo "redis:     $("$REDIS_SERVER_BIN" --version 2>&1 | head -n 1)"
 echo "client:    $("$REDIS_BENCHMARK_BIN" --version 2>&1 | head -n 1)"
 if [[ $BENCH_PIN == yes ]]; then
-    echo "pinning:   servers on CPU 0, redis-benchmark on CPUs 1-$((NCPU - 1)) (taskset)"
+    echo "pinning:   servers on CPU 0, redis-benchmark on CPU ${CLIENT_PIN[2]} (taskset)"
 else
     echo "pinning:   none"
 fi
@@ -255,7 +255,7 @@ for test in $BENCH_TESTS; do
         fi
         # Calibrate -n from a short run on each server so one run lasts
         # about BENCH_SECONDS; both servers then do the same work.
-        n=$((20000 * p))
+        n=$((50000 * p))
         a=$(run_bench "$T_PORT" "$test" "$p" "$n") || exit 1
         b=$(run_bench "$R_PORT" "$test" "$p" "$n") || exit 1
         REQ[$test:$p]=$(awk -v a="$a" -v b="$b" -v s="$BENCH_SECONDS" 'BEGIN {
