@@ -5,7 +5,8 @@
  * names no group knows), with arguments drawn from a dictionary of edge-case
  * values, a small set of colliding key names, or raw input bytes; between
  * them, steps that move the clock, select another database, switch RESP2/3,
- * toggle LFU, lazy flushing and shared integers, or run the expiry, rehash
+ * toggle LFU, lazy flushing, shared integers and cluster mode, or run the
+ * expiry, rehash
  * and reclaim steps the server cron would run (see run_program for the
  * byte codes). Everything runs through the
  * unit-test command harness, so handlers see what dispatch would give them.
@@ -535,7 +536,7 @@ static void run_command(harness *h, reader *r, uint8_t op) {
 /* ---- the program ---- */
 
 /* Program bytes:
- *   00-df, f2-ff  command number op (mod the list), then a shape byte: bit 7
+ *   00-df, f3-ff  command number op (mod the list), then a shape byte: bit 7
  *                 set = as many arguments as the arity wants (+ bits 0-2 for
  *                 variadic ones), clear = bits 0-2 extra arguments; then one
  *                 byte per argument: 00-7f dictionary value, 80-bf key name,
@@ -546,7 +547,8 @@ static void run_command(harness *h, reader *r, uint8_t op) {
  *   e9            switch RESP2 / RESP3
  *   ea eb ec      active expiry cycle, rehash step, reclaim step
  *   ed            check every database now
- *   ee ef f0      toggle LFU, lazyfree-lazy-user-flush, shared integers */
+ *   ee ef f0 f2   toggle LFU, lazyfree-lazy-user-flush, shared integers,
+ *                 cluster mode (the commands that refuse to run there) */
 static void run_program(harness *h, reader *r) {
     uint8_t op;
     while (read_byte(r, &op)) {
@@ -572,6 +574,7 @@ static void run_program(harness *h, reader *r) {
         case 0xee: keyspace_set_lfu(h->ks, !keyspace_is_lfu(h->ks), 10, 1); break;
         case 0xef: h->opts.lazyfree_user_flush = !h->opts.lazyfree_user_flush; break;
         case 0xf0: h->opts.shared_integers = !h->opts.shared_integers; break;
+        case 0xf2: h->opts.cluster_enabled = !h->opts.cluster_enabled; break;
         default: run_command(h, r, op); break;
         }
     }

@@ -116,6 +116,7 @@ RECLAIM = b"\xec"
 CHECK = b"\xed"
 LFU = b"\xee"
 LAZY = b"\xef"
+CLUSTER = b"\xf2"
 
 
 def select(db):
@@ -140,6 +141,18 @@ programs = {
     "resp3": RESP3 + cmd("get", "nokey") + cmd("set", "a", "ohmytext") + cmd("set", "b", "mynewtext") +
     cmd("lcs", "a", "b", "idx", "withmatchlen") + cmd("scan", "0", "type", "string") +
     cmd("ttl", "nokey"),
+    "getex_and_copy": cmd("set", "k0", "v") + cmd("getex", "k0", "ex", "100") + cmd("ttl", "k0") +
+    cmd("getex", "k0", "pxat", "1") + cmd("exists", "k0") + cmd("set", "k1", "a") +
+    cmd("set", "k2", "b") + cmd("copy", "k1", "k2", "replace") + cmd("copy", "k1", "k2", "db", "3") +
+    cmd("getrange", "k1", "-1", "-5") + cmd("flushall", "async") + RECLAIM + cmd("flushdb", "sync"),
+    "expire_options": cmd("set", "k0", "1") + cmd("expire", "k0", "100", "nx") +
+    cmd("expire", "k0", "50", "gt") + cmd("expire", "k0", "200", "gt") + cmd("expire", "k0", "1", "nx", "gt") +
+    cmd("pexpireat", "k0", "1") + cmd("persist", "k0") + cmd("expire", "k0", "-1"),
+    "lcs_options": cmd("set", "a", "ohmytext") + cmd("set", "b", "mynewtext") + cmd("lcs", "a", "b", "len") +
+    cmd("lcs", "a", "b", "idx", "minmatchlen", "4") + cmd("lcs", "a", "b", "len", "idx") +
+    cmd("set", "c", "12") + cmd("lcs", "a", "c"),
+    "cluster_mode": CLUSTER + cmd("set", "k0", "v") + cmd("move", "k0", "1") +
+    cmd("copy", "k0", "k1", "db", "1") + cmd("swapdb", "0", "1") + cmd("select", "1"),
     "unknown_and_arity": cmd("nosuchcmd", "a") + cmd("GeT") + cmd("set", "k") +
     cmd("object|nosuch", "k") + cmd("setex", "k", "0", "v") + cmd("msetnx", "a", "1", "a"),
 }
