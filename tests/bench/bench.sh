@@ -30,6 +30,8 @@
 #   BENCH_PORT         first of two ports       (default 22700)
 #   BENCH_PIN          auto|yes|no: pin servers and client to different CPUs (default auto:
 #                      yes when there are 2 or more CPUs and taskset exists)
+#   BENCH_CSV          also write every single run to this file (round,server,test,pipeline,
+#                      requests,ops_per_sec)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -46,6 +48,7 @@ BENCH_CLIENTS=${BENCH_CLIENTS:-50}
 BENCH_MEM_KEYS=${BENCH_MEM_KEYS:-1000000}
 BENCH_PORT=${BENCH_PORT:-22700}
 BENCH_PIN=${BENCH_PIN:-auto}
+BENCH_CSV=${BENCH_CSV:-}
 
 T_PORT=$BENCH_PORT
 R_PORT=$((BENCH_PORT + 1))
@@ -233,6 +236,7 @@ echo "setup:     loopback, --save \"\" --appendonly no, -c $BENCH_CLIENTS, $BENC
     "order T R / R T alternating, median of rounds"
 echo
 
+[[ -z $BENCH_CSV ]] || echo "round,server,test,pipeline,requests,ops_per_sec" >"$BENCH_CSV"
 start_both
 failed=0
 missing=()
@@ -274,10 +278,13 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
             if [[ $who == T ]]; then
                 v=$(run_bench "$T_PORT" "$test" "$p" "$n") || exit 1
                 T_RES[$row]="${T_RES[$row]:-} $v"
+                server=tessera
             else
                 v=$(run_bench "$R_PORT" "$test" "$p" "$n") || exit 1
                 R_RES[$row]="${R_RES[$row]:-} $v"
+                server=redis
             fi
+            [[ -z $BENCH_CSV ]] || echo "$round,$server,$test,$p,$n,$v" >>"$BENCH_CSV"
         done
     done
     echo "round $round/$BENCH_ROUNDS done (load avg $(cut -d' ' -f1 /proc/loadavg))" >&2

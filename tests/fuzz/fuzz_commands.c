@@ -1,27 +1,26 @@
 /* fuzz_commands: sequences of data commands on one keyspace.
  *
- * The input is decoded into a program: commands whose names come from the
- * registry (whatever the string and key groups define today, plus a few
- * names no group knows), with arguments drawn from a dictionary of edge-case
- * values, a small set of colliding key names, or raw input bytes; between
- * them, steps that move the clock, select another database, switch RESP2/3,
- * toggle LFU, lazy flushing, shared integers and cluster mode, or run the
- * expiry, rehash
- * and reclaim steps the server cron would run (see run_program for the
- * byte codes). Everything runs through the
- * unit-test command harness, so handlers see what dispatch would give them.
+ * The input is decoded into a program (see run_program for the byte codes):
+ * commands whose names come from the registry (whatever the string and key
+ * groups define today, plus a few names no group knows), with arguments
+ * drawn from a dictionary of edge-case values, a small set of colliding key
+ * names, or raw input bytes; between them, steps that move the clock, select
+ * another database, switch RESP2/3, toggle LFU, lazy flushing, shared
+ * integers and cluster mode, or run the expiry, rehash and reclaim steps the
+ * server cron would run. Commands go through the unit-test command harness,
+ * so handlers see what dispatch would give them.
  *
  * After every command the reply must be exactly one well-formed RESP value
  * of the protocol in use (errors start with an uppercase code, RESP3 nulls
- * are "_"), and every few commands the selected database must be
- * consistent: the key count equals the distinct keys a full db_scan walk
- * returns and the entries db_foreach visits, every entry is found again
- * under its own key, and the expiry index counts exactly the entries that
- * carry an expiry. At the end (and on
- * request) every database is checked that way, and through the commands
- * themselves when they exist: a full SCAN terminates and, as it deletes the
- * expired keys it meets, DBSIZE then equals the distinct keys it returned.
- * Finally all memory handed out through mem_* must be returned. */
+ * are "_"). Every few commands the selected database must be consistent:
+ * its key count equals the distinct keys a full db_scan walk returns and the
+ * entries db_foreach visits, every entry is found again under its own key,
+ * and the expiry index counts exactly the entries that carry an expiry. At
+ * the end (and on request) every database is checked that way, and through
+ * the commands themselves when they exist: a full SCAN terminates and, since
+ * it deletes the expired keys it meets, DBSIZE then equals the number of
+ * distinct keys it returned. Finally all memory handed out through mem_*
+ * must have been given back. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,8 +93,8 @@ static const char *const keys[KEY_NAMES] = {
     "k0", "k1", "k2", "k3", "k4", "k5", "{t}a", "{t}b", "{t}c", "", "K0", "k0 ",
 };
 
-/* Names no data group defines (server commands, nonsense), and one of the
- * right name in mixed case, which must work like the lowercase one. */
+/* Names no data group defines (server commands, nonsense), and two known
+ * names in mixed case, which must work like the lowercase ones. */
 static const char *const extra_names[] = {"nosuchcmd", "select", "ping", "GeT", "DeL"};
 
 static const int64_t time_steps_ms[8] = {1, 999, 1000, 1001, 10000, 3600000, 86400000, 0};
@@ -108,6 +107,8 @@ typedef struct cmd_entry {
     int arity;       /* of the (sub)command */
 } cmd_entry;
 
+/* Room for every (sub)command with a wide margin; extra ones would be left
+ * out of the list, not overflow it. */
 static cmd_entry commands[MAX_COMMANDS * 4];
 static size_t command_total;  /* entries, the extra names included */
 static size_t registry_total; /* entries the registry knows */
