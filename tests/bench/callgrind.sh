@@ -91,6 +91,9 @@ probe_reply() { # test -> the server's reply to one such command
 profile() { # name bin
     local name=$1 bin=$2 out="$WORK/$1.cg" res="$WORK/$1.res" i dumps=0
     : >"$res"
+    if cli ping >/dev/null 2>&1; then
+        die "port $CALLGRIND_PORT is already in use (set CALLGRIND_PORT)"
+    fi
     valgrind --tool=callgrind --callgrind-out-file="$out" \
         "$bin" --port "$CALLGRIND_PORT" --save "" --appendonly no >"$WORK/$name.log" 2>&1 &
     PID=$!
