@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus under tests/fuzz/corpus/<target>/.
+
+Seeds are small inputs that already mean something to each target (a
+pipelined request, a quoted inline line, a pattern with classes, a program
+that sets, expires and scans keys), so the fuzzer starts from the interesting
+parts of the input format instead of discovering them byte by byte. Each seed
+is named after what it holds. Run this after changing a target's input format;
+the files it writes are committed.
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, name, data):
+    d = os.path.join(ROOT, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def mbulk(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+# ---- fuzz_resp_parser: 3 header bytes, then the stream -----------------------
+# byte 0: bits 0-2 bulk limit index (7 = no limit), bit 3 authenticated,
+# bit 4 flip authentication after the first request, bit 5 vary the limit per
+# request, bits 6-7 read size (1, 7, 64, 4096 bytes at most).
+AUTH_BIG = 0x08 | 0x07 | 0x80      # authenticated, no limit, reads up to 7 bytes
+UNAUTH = 0x07 | 0xC0               # not authenticated, reads up to 4096 bytes
+AUTH_LATER = 0x07 | 0x10 | 0x40    # authenticates after the first request
+
+
+def resp(name, mode, stream, seed=0x1234):
+    write("fuzz_resp_parser", name, bytes([mode, seed & 0xFF, seed >> 8]) + stream)
+
+
+resp("set_get_pipelined", AUTH_BIG, mbulk("SET", "k", "v") + mbulk("GET", "k") + mbulk("PING"))
+resp("inline_quotes", AUTH_BIG, b'SET k "a \\x41\\n b" \'c\\\'d\'\r\nPING\n\r\n')
+resp("empty_and_null_multibulk", AUTH_BIG, b"*0\r\n*-1\r\n" + mbulk("PING"))
+resp("binary_bulk", AUTH_BIG, mbulk("SET", b"k\r\n\x00", b"\xff" * 40))
+resp("expected_dollar", AUTH_BIG, b"*2\r\n$3\r\nGET\r\n:1\r\n")
+resp("bad_bulk_len", AUTH_BIG, b"*1\r\n$-5\r\n")
+resp("bad_mbulk_len", AUTH_BIG, b"*x\r\n")
+resp("bulk_over_limit", 0x08 | 0x03, mbulk("SET", "k", "12345"))
+resp("unauth_many_args", UNAUTH, mbulk(*["a"] * 11))
+resp("unauth_big_bulk", UNAUTH, b"*1\r\n$16385\r\n")
+resp("auth_then_big", AUTH_LATER, mbulk("AUTH", "pw") + mbulk(*["x"] * 12))
+resp("incomplete_bulk", AUTH_BIG, b"*2\r\n$3\r\nGET\r\n$10\r\nabc")
+resp("unbalanced_inline_then_more", AUTH_BIG, b"a b c d e f g h i \"j\r\n" + mbulk(*["y"] * 9))
+resp("varying_limits", 0x08 | 0x20 | 0x40, mbulk("SET", "k", "v" * 20) * 4)
+resp("one_byte_reads", 0x08 | 0x07, mbulk("MSET", "a", "1", "b", "2") + b"PING\r\n")
+
+# ---- fuzz_inline_split: byte 0 = initial table size (mod 4), then the line ---
+for i, line in enumerate([
+    b'SET key "hello world"',
+    b"a 'b\\'c' d",
+    b'"\\x41\\x4g\\x" "\\n\\r\\t\\b\\a\\\\\\"z"',
+    b'"unterminated',
+    b'"closed"glued',
+    b"\t\x0b\x0c x  y\r\n",
+    b"nul\x00after",
+    b" ".join(b"a%d" % j for j in range(20)),
+    b"'single \"double\" inside'",
+    b'""' + b" ''",
+]):
+    write("fuzz_inline_split", "line_%02d" % i, bytes([i % 4]) + line)
+
+# ---- fuzz_glob: byte 0 flags (bit 0 nocase), 2 bytes pattern length ---------
+for i, (pat, s, nocase) in enumerate([
+    (b"*", b"anything", 0),
+    (b"h?llo", b"hello", 0),
+    (b"h[ae]llo", b"hallo", 0),
+    (b"h[^e]llo", b"hbllo", 0),
+    (b"h[a-b]llo", b"hbllo", 0),
+    (b"*a*a*a*b", b"a" * 30 + b"c", 0),
+    (b"[Z-a]", b"_", 1),
+    (b"\\*x", b"*x", 0),
+    (b"[abc", b"b", 0),
+    (b"", b"", 0),
+    (b"*", b"", 0),
+    (b"[a-\xff]", b"b", 0),
+    (b"USER:*", b"user:42", 1),
+    (b"[\\]]", b"]", 0),
+]):
+    write("fuzz_glob", "pattern_%02d" % i,
+          bytes([nocase, len(pat) & 0xFF, len(pat) >> 8]) + pat + s)
+
+# ---- fuzz_commands: programs (see run_program in fuzz_commands.c) ------------
+
+
+def cmd(name, *args):
+    """A named command (0xf1) with raw arguments, so the seed does not depend
+    on the order of the registry."""
+    assert len(args) <= 7
+    out = bytes([0xF1, len(name)]) + name.encode() + bytes([len(args)])
+    for a in args:
+        a = a if isinstance(a, bytes) else a.encode()
+        assert len(a) < 64
+        out += bytes([0xC0 | len(a)]) + a
+    return out
+
+
+ADVANCE_1S = b"\xe2"
+ADVANCE_1H = b"\xe5"
+RESP3 = b"\xe9"
+EXPIRE_CYCLE = b"\xea"
+RECLAIM = b"\xec"
+CHECK = b"\xed"
+LFU = b"\xee"
+LAZY = b"\xef"
+CLUSTER = b"\xf2"
+
+
+def select(db):
+    return bytes([0xE8, db])
+
+
+programs = {
+    "strings": cmd("set", "k0", "1") + cmd("incr", "k0") + cmd("incrby", "k0", "10") +
+    cmd("get", "k0") + cmd("append", "k0", "x") + cmd("strlen", "k0") +
+    cmd("getrange", "k0", "0", "-1") + cmd("setrange", "k0", "5", "yz") +
+    cmd("incrbyfloat", "k1", "1.5") + cmd("getset", "k1", "a" * 45) + cmd("mget", "k0", "k1", "k2"),
+    "expiry": cmd("set", "k1", "v", "ex", "10") + cmd("ttl", "k1") + cmd("pexpire", "k1", "500", "gt") +
+    cmd("expiretime", "k1") + ADVANCE_1H + cmd("get", "k1") + cmd("set", "k2", "v", "px", "100") +
+    ADVANCE_1S + EXPIRE_CYCLE + cmd("dbsize") + cmd("scan", "0") + CHECK,
+    "databases": cmd("mset", "k0", "a", "k1", "b", "{t}a", "c") + cmd("rename", "k0", "k2") +
+    cmd("copy", "k2", "k3") + cmd("move", "k3", "1") + select(1) + cmd("keys", "*") +
+    cmd("swapdb", "0", "1") + cmd("flushdb") + select(0) + LAZY + cmd("flushall") + RECLAIM + CHECK,
+    "objects": cmd("set", "k0", "12345") + cmd("object|encoding", "k0") +
+    cmd("object|refcount", "k0") + LFU + cmd("get", "k0") + cmd("object|freq", "k0") +
+    cmd("set", "k0", "x" * 44) + cmd("object|encoding", "k0") + cmd("getex", "k0", "persist") +
+    cmd("getdel", "k0") + cmd("object|help"),
+    "resp3": RESP3 + cmd("get", "nokey") + cmd("set", "a", "ohmytext") + cmd("set", "b", "mynewtext") +
+    cmd("lcs", "a", "b", "idx", "withmatchlen") + cmd("scan", "0", "type", "string") +
+    cmd("ttl", "nokey"),
+    "getex_and_copy": cmd("set", "k0", "v") + cmd("getex", "k0", "ex", "100") + cmd("ttl", "k0") +
+    cmd("getex", "k0", "pxat", "1") + cmd("exists", "k0") + cmd("set", "k1", "a") +
+    cmd("set", "k2", "b") + cmd("copy", "k1", "k2", "replace") + cmd("copy", "k1", "k2", "db", "3") +
+    cmd("getrange", "k1", "-1", "-5") + cmd("flushall", "async") + RECLAIM + cmd("flushdb", "sync"),
+    "expire_options": cmd("set", "k0", "1") + cmd("expire", "k0", "100", "nx") +
+    cmd("expire", "k0", "50", "gt") + cmd("expire", "k0", "200", "gt") + cmd("expire", "k0", "1", "nx", "gt") +
+    cmd("pexpireat", "k0", "1") + cmd("persist", "k0") + cmd("expire", "k0", "-1"),
+    "lcs_options": cmd("set", "a", "ohmytext") + cmd("set", "b", "mynewtext") + cmd("lcs", "a", "b", "len") +
+    cmd("lcs", "a", "b", "idx", "minmatchlen", "4") + cmd("lcs", "a", "b", "len", "idx") +
+    cmd("set", "c", "12") + cmd("lcs", "a", "c"),
+    "cluster_mode": CLUSTER + cmd("set", "k0", "v") + cmd("move", "k0", "1") +
+    cmd("copy", "k0", "k1", "db", "1") + cmd("swapdb", "0", "1") + cmd("select", "1"),
+    "unknown_and_arity": cmd("nosuchcmd", "a") + cmd("GeT") + cmd("set", "k") +
+    cmd("object|nosuch", "k") + cmd("setex", "k", "0", "v") + cmd("msetnx", "a", "1", "a"),
+}
+for name, prog in programs.items():
+    write("fuzz_commands", name, prog)
+
+print("seed corpus written under", os.path.join(ROOT, "corpus"), file=sys.stderr)
