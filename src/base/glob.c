@@ -28,18 +28,21 @@ static bool match_class(const char *p, size_t plen, size_t *pi, unsigned char c,
             if ((unsigned char)p[i] == raw) hit = true; /* Redis compat: escapes are exact */
             i++;
         } else if (i + 2 < plen && p[i + 1] == '-') {
-            unsigned char lo = (unsigned char)p[i], hi = (unsigned char)p[i + 2];
-            /* Redis compat: a reversed range is swapped on the raw bytes and
-             * only then case-folded, so with nocase "[Z-a]" folds to the
-             * empty range z..a and matches nothing. */
+            /* Redis compat: range ends and the byte compare as signed chars
+             * (Redis on x86-64), so bytes >= 0x80 sort before ASCII and
+             * "[a-\xff]" is the range \xff..a. A reversed range is swapped on
+             * the raw bytes and only then case-folded, so with nocase "[Z-a]"
+             * folds to the empty range z..a and matches nothing. */
+            int lo = (signed char)p[i], hi = (signed char)p[i + 2];
             if (lo > hi) {
-                unsigned char t = lo;
+                int t = lo;
                 lo = hi;
                 hi = t;
             }
-            lo = fold(lo, nocase);
-            hi = fold(hi, nocase);
-            if (c >= lo && c <= hi) hit = true;
+            if (lo >= 0) lo = fold((unsigned char)lo, nocase);
+            if (hi >= 0) hi = fold((unsigned char)hi, nocase);
+            int sc = (signed char)c;
+            if (sc >= lo && sc <= hi) hit = true;
             i += 3;
         } else {
             if (fold((unsigned char)p[i], nocase) == c) hit = true;
