@@ -94,21 +94,11 @@ fi
 
 # ---- server lifecycle --------------------------------------------------------
 
-stop_server() { # pid
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
-    stop_server "$T_PID"
-    stop_server "$R_PID"
+    stop_pid "$T_PID"
+    stop_pid "$R_PID"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -152,8 +142,8 @@ start_both() {
 }
 
 stop_both() {
-    stop_server "$T_PID"
-    stop_server "$R_PID"
+    stop_pid "$T_PID"
+    stop_pid "$R_PID"
     T_PID=""
     R_PID=""
 }

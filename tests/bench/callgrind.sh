@@ -48,17 +48,7 @@ for tool in "$TESSERA_BIN" "$REDIS_SERVER_BIN" "$REDIS_BENCHMARK_BIN" "$REDIS_CL
     command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found"
 done
 
-stop_pid() {
-    local pid=$1 i
-    [[ -n $pid ]] || return 0
-    kill "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 200; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
     stop_pid "$PID"
