@@ -164,6 +164,12 @@ int64_t keyspace_idle_ms(const keyspace *ks, const kv *e);
 unsigned keyspace_lfu_count(const keyspace *ks, const kv *e);
 /* Records an access to e. */
 void keyspace_touch(keyspace *ks, kv *e);
+/* Gives e restored access data (RESTORE IDLETIME/FREQ, the RDB idle and
+ * frequency records): in LFU mode the counter freq (0-255) if freq >= 0,
+ * otherwise a last access idle_s seconds ago if idle_s >= 0. Returns
+ * whether it set anything; the other mode's value is ignored, as in Redis.
+ * Call it after inserting e, which would otherwise initialise the data. */
+bool keyspace_restore_access(const keyspace *ks, kv *e, int freq, int64_t idle_s);
 
 /* Memory the keyspace structures take beyond the entries (tables, indexes). */
 size_t keyspace_overhead_bytes(const keyspace *ks);

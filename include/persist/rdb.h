@@ -58,4 +58,30 @@ MUST_USE int rdb_load_file(struct keyspace *ks, const char *path, const rdb_load
 MUST_USE int rdb_load_buffer(struct keyspace *ks, const void *data, size_t len, const char *name,
                              const rdb_load_opts *opts, rdb_load_info *info, buf *err);
 
+/* ---- DUMP payloads ----
+ *
+ * DUMP/RESTORE serialise one value: its RDB type byte and RDB encoding (as
+ * in a snapshot, without the key), the RDB version as 2 little-endian
+ * bytes, then the little-endian CRC-64 of everything before it. */
+
+#define RDB_PAYLOAD_FOOTER 10 /* version + CRC-64 */
+
+struct kv;
+
+/* Appends the DUMP payload of e's value to out. compress: LZF for strings
+ * longer than 20 bytes (rdbcompression), exactly as snapshots encode. */
+void rdb_dump_payload(const struct kv *e, bool compress, buf *out);
+/* Checks a payload's footer: 0, or ERR_IO when it is shorter than the
+ * footer, comes from a newer RDB version, or (if verify_checksum) its
+ * CRC-64 does not match. */
+MUST_USE int rdb_verify_payload(const void *data, size_t len, bool verify_checksum);
+/* Verifies a payload and builds an entry for key (without expiry) holding
+ * its value; *out is the caller's (kv_free) on success, NULL otherwise.
+ * Returns 0; ERR_IO when the footer is wrong (rdb_verify_payload); ERR_TYPE
+ * for a value type Redis has but this server does not; ERR_SYNTAX for
+ * anything else that cannot be read (unknown type byte, truncated or
+ * corrupt value). err gets a one-line reason on failure. */
+MUST_USE int rdb_load_payload(const void *data, size_t len, bool verify_checksum, const char *key,
+                              size_t klen, struct kv **out, buf *err);
+
 #endif

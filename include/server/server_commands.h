@@ -8,5 +8,8 @@
 extern const command_def cmd_connection_defs[];
 extern const command_def cmd_server_defs[];
 extern const command_def cmd_command_defs[];
+/* DUMP and RESTORE: they need persist/rdb, which the commands layer may not
+ * include. */
+extern const command_def cmd_dump_defs[];
 
 #endif

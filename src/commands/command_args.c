@@ -506,6 +506,20 @@ static const cmd_arg args_99[] = {
     {"key", CMD_ARG_KEY, NULL, NULL, NULL, 0, CMD_ARG_MULTIPLE, NULL, 0},
 };
 
+static const cmd_arg args_100[] = {
+    {"key", CMD_ARG_KEY, NULL, NULL, NULL, 0, 0, NULL, 0},
+};
+
+static const cmd_arg args_101[] = {
+    {"key", CMD_ARG_KEY, NULL, NULL, NULL, 0, 0, NULL, 0},
+    {"ttl", CMD_ARG_INTEGER, NULL, NULL, NULL, -1, 0, NULL, 0},
+    {"serialized-value", CMD_ARG_STRING, NULL, NULL, NULL, -1, 0, NULL, 0},
+    {"replace", CMD_ARG_PURE_TOKEN, "REPLACE", "3.0.0", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
+    {"absttl", CMD_ARG_PURE_TOKEN, "ABSTTL", "5.0.0", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
+    {"seconds", CMD_ARG_INTEGER, "IDLETIME", "5.0.0", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
+    {"frequency", CMD_ARG_INTEGER, "FREQ", "5.0.0", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
+};
+
 static const struct {
     const char *command;
     const cmd_arg *args;
@@ -530,6 +544,7 @@ static const struct {
     {"decr", args_29, 1},
     {"decrby", args_30, 2},
     {"del", args_31, 1},
+    {"dump", args_100, 1},
     {"echo", args_32, 1},
     {"exists", args_33, 1},
     {"expire", args_35, 3},
@@ -569,6 +584,7 @@ static const struct {
     {"pttl", args_79, 1},
     {"rename", args_80, 2},
     {"renamenx", args_81, 2},
+    {"restore", args_101, 7},
     {"scan", args_82, 4},
     {"select", args_83, 1},
     {"set", args_86, 5},

@@ -238,6 +238,23 @@ void keyspace_touch(keyspace *ks, kv *e) {
     kv_set_clock(e, (lfu_minutes(ks) << 8) | counter);
 }
 
+bool keyspace_restore_access(const keyspace *ks, kv *e, int freq, int64_t idle_s) {
+    if (ks->lfu) {
+        if (freq < 0) return false;
+        ASSERT(freq <= 255);
+        kv_set_clock(e, (lfu_minutes(ks) << 8) | (uint32_t)freq);
+        return true;
+    }
+    if (idle_s < 0) return false;
+    /* Redis compat: an access time before the clock wrapped is moved up by
+     * 2^24 - 1 (LRU_CLOCK_MAX, not the clock's period), and only the low 24
+     * bits of the result are kept. */
+    int64_t at = (int64_t)keyspace_lru_clock(ks) - idle_s;
+    if (at < 0) at += 0xFFFFFF;
+    kv_set_clock(e, (uint32_t)((uint64_t)at & 0xFFFFFF));
+    return true;
+}
+
 static void init_access(keyspace *ks, kv *e) {
     if (ks->lfu)
         kv_set_clock(e, (lfu_minutes(ks) << 8) | LFU_INIT_VAL);

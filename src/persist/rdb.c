@@ -50,9 +50,12 @@ enum { ENC_INT8 = 0, ENC_INT16 = 1, ENC_INT32 = 2, ENC_LZF = 3 };
 
 /* ---- writer ---- */
 
+/* Writes go either to a file through a 64 KiB chunk (snapshots) or straight
+ * into a caller's buf (DUMP payloads); both keep the running CRC-64. */
 typedef struct writer {
-    int fd;
-    char buf[IO_CHUNK];
+    int fd;      /* -1 when writing to mem */
+    buf *mem;
+    char *chunk; /* IO_CHUNK bytes, file mode only */
     size_t len;
     uint64_t crc;
     int error; /* first -errno */
@@ -61,7 +64,7 @@ typedef struct writer {
 static void w_flush(writer *w) {
     size_t off = 0;
     while (off < w->len && w->error == 0) {
-        ssize_t n = write(w->fd, w->buf + off, w->len - off);
+        ssize_t n = write(w->fd, w->chunk + off, w->len - off);
         if (n < 0) {
             if (errno == EINTR) continue;
             w->error = -errno;
@@ -74,12 +77,16 @@ static void w_flush(writer *w) {
 
 static void w_bytes(writer *w, const void *data, size_t len) {
     w->crc = crc64(w->crc, data, len);
+    if (w->mem != NULL) {
+        buf_append(w->mem, data, len);
+        return;
+    }
     const char *p = data;
     while (len > 0) {
         if (w->len == IO_CHUNK) w_flush(w);
         size_t n = IO_CHUNK - w->len;
         if (n > len) n = len;
-        memcpy(w->buf + w->len, p, n);
+        memcpy(w->chunk + w->len, p, n);
         w->len += n;
         p += n;
         len -= n;
@@ -171,6 +178,20 @@ static void w_aux(writer *w, const char *key, const char *val) {
     w_string(w, val, strlen(val), false);
 }
 
+/* The value part of an entry as RDB encodes it: the type byte, then the
+ * value. Snapshots put the key between the two; DUMP payloads have none. */
+static unsigned object_type(const kv *e) {
+    ASSERT(kv_type_of(e) == KV_STRING);
+    return TYPE_STRING;
+}
+
+static void w_object(writer *w, const kv *e, bool compress) {
+    size_t len;
+    char tmp[KV_INT_BUF];
+    const char *val = kv_str_value(e, tmp, &len);
+    w_string(w, val, len, compress);
+}
+
 typedef struct save_ctx {
     writer *w;
     const rdb_save_opts *o;
@@ -191,53 +212,59 @@ static bool save_entry(kv *e, void *arg) {
         w_u8(w, OP_FREQ);
         w_u8(w, keyspace_lfu_count(c->ks, e));
     }
-    w_u8(w, TYPE_STRING);
-    size_t klen, vlen;
+    w_u8(w, object_type(e));
+    size_t klen;
     const char *key = kv_key(e, &klen);
     w_string(w, key, klen, c->o->compress);
-    char tmp[KV_INT_BUF];
-    const char *val = kv_str_value(e, tmp, &vlen);
-    w_string(w, val, vlen, c->o->compress);
+    w_object(w, e, c->o->compress);
     return w->error == 0;
 }
 
 int rdb_save_fd(keyspace *ks, int fd, const rdb_save_opts *o, buf *err) {
-    writer *w = mem_alloc(sizeof(*w));
-    w->fd = fd;
-    w->len = 0;
-    w->crc = 0;
-    w->error = 0;
+    writer w = {.fd = fd};
+    w.chunk = mem_alloc(IO_CHUNK);
     char tmp[64];
     snprintf(tmp, sizeof(tmp), "REDIS%04d", RDB_VERSION);
-    w_bytes(w, tmp, 9);
-    w_aux(w, "redis-ver", "7.0.15");
-    w_aux(w, "redis-bits", sizeof(void *) == 8 ? "64" : "32");
+    w_bytes(&w, tmp, 9);
+    w_aux(&w, "redis-ver", "7.0.15");
+    w_aux(&w, "redis-bits", sizeof(void *) == 8 ? "64" : "32");
     snprintf(tmp, sizeof(tmp), "%lld", (long long)(o->now_ms / 1000));
-    w_aux(w, "ctime", tmp);
+    w_aux(&w, "ctime", tmp);
     snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)o->used_mem);
-    w_aux(w, "used-mem", tmp);
-    w_aux(w, "aof-base", "0");
-    save_ctx ctx = {w, o, ks};
-    for (int i = 0; i < keyspace_db_count(ks) && w->error == 0; i++) {
+    w_aux(&w, "used-mem", tmp);
+    w_aux(&w, "aof-base", "0");
+    save_ctx ctx = {&w, o, ks};
+    for (int i = 0; i < keyspace_db_count(ks) && w.error == 0; i++) {
         db *d = keyspace_db(ks, i);
         if (db_size(d) == 0) continue;
-        w_u8(w, OP_SELECTDB);
-        w_len(w, (uint64_t)i);
-        w_u8(w, OP_RESIZEDB);
-        w_len(w, db_size(d));
-        w_len(w, db_volatile_count(d));
+        w_u8(&w, OP_SELECTDB);
+        w_len(&w, (uint64_t)i);
+        w_u8(&w, OP_RESIZEDB);
+        w_len(&w, db_size(d));
+        w_len(&w, db_volatile_count(d));
         db_foreach(d, save_entry, &ctx);
     }
-    w_u8(w, OP_EOF);
-    uint64_t crc = o->checksum ? w->crc : 0;
+    w_u8(&w, OP_EOF);
+    uint64_t crc = o->checksum ? w.crc : 0;
     unsigned char b[8];
     for (int i = 0; i < 8; i++) b[i] = (unsigned char)(crc >> (8 * i));
-    w_bytes(w, b, 8);
-    w_flush(w);
-    int rc = w->error;
-    mem_free(w);
-    if (rc < 0) buf_printf(err, "Write error saving DB on disk: %s", strerror(-rc));
-    return rc;
+    w_bytes(&w, b, 8);
+    w_flush(&w);
+    mem_free(w.chunk);
+    if (w.error < 0) buf_printf(err, "Write error saving DB on disk: %s", strerror(-w.error));
+    return w.error;
+}
+
+void rdb_dump_payload(const kv *e, bool compress, buf *out) {
+    writer w = {.fd = -1, .mem = out};
+    w_u8(&w, object_type(e));
+    w_object(&w, e, compress);
+    unsigned char footer[10];
+    footer[0] = RDB_VERSION & 0xff;
+    footer[1] = (RDB_VERSION >> 8) & 0xff;
+    w_bytes(&w, footer, 2);
+    for (int i = 0; i < 8; i++) footer[2 + i] = (unsigned char)(w.crc >> (8 * i));
+    buf_append(out, footer + 2, 8);
 }
 
 int rdb_save_file(keyspace *ks, const char *path, const rdb_save_opts *o, buf *err) {
@@ -384,6 +411,13 @@ static bool r_plain_len(reader *r, uint64_t *len) {
     return true;
 }
 
+/* The two lengths of an LZF string. Redis compat: Redis reads them without
+ * asking for the encoding, so a 0b11 byte counts as a 6-bit length. */
+static bool r_lzf_len(reader *r, uint64_t *len) {
+    bool special;
+    return r_len(r, len, &special);
+}
+
 /* Reads a string into a newly allocated buffer (mem_free it). */
 static char *r_string(reader *r, size_t *out_len) {
     uint64_t at = r->offset, len;
@@ -408,7 +442,7 @@ static char *r_string(reader *r, size_t *out_len) {
             break;
         case ENC_LZF: {
             uint64_t clen, ulen;
-            if (!r_plain_len(r, &clen) || !r_plain_len(r, &ulen)) return NULL;
+            if (!r_lzf_len(r, &clen) || !r_lzf_len(r, &ulen)) return NULL;
             if (clen > r->total - r->offset) {
                 r_fail(r, at, "compressed string longer than the rest of the file");
                 return NULL;
@@ -420,8 +454,12 @@ static char *r_string(reader *r, size_t *out_len) {
             }
             char *c = mem_alloc(clen + 1);
             char *u = mem_alloc(ulen + 1);
+            /* Redis compat: Redis accepts the result when lzf_decompress
+             * returns the expected length, and a failed call returns 0, so
+             * an empty string is accepted whatever its compressed bytes. */
             bool ok = r_bytes(r, c, clen) &&
-                      lzf_decompress(c, (unsigned int)clen, u, (unsigned int)ulen) == ulen;
+                      (ulen == 0 ||
+                       lzf_decompress(c, (unsigned int)clen, u, (unsigned int)ulen) == ulen);
             mem_free(c);
             if (!ok) {
                 mem_free(u);
@@ -489,45 +527,59 @@ typedef struct pending_meta {
     int freq;
 } pending_meta;
 
+/* Redis 7.0.15's value type bytes (rdbIsObjectType): 0-7 and 9-19. */
+static bool is_redis_type(unsigned type) {
+    return type <= 7 || (type >= 9 && type <= 19);
+}
+
+/* Checks that the type byte read at offset at is one this server stores. */
+static bool r_value_type(reader *r, unsigned type, uint64_t at) {
+    if (type == TYPE_STRING) return true;
+    char msg[96];
+    snprintf(msg, sizeof(msg), "value type %u (%s) is not supported by this server", type,
+             type_name(type));
+    return r_fail(r, at, msg);
+}
+
+/* Reads a value (of a type r_value_type accepted) and builds the entry for
+ * key with it; NULL on failure. The encoding is chosen afresh, as Redis's
+ * loader does (tryObjectEncoding), not taken from the file. */
+static kv *r_object(reader *r, const char *key, size_t klen, int64_t expire_ms) {
+    size_t vlen;
+    char *val = r_string(r, &vlen);
+    if (val == NULL) return NULL;
+    kv *e = kv_new_string(key, klen, val, vlen, expire_ms, KV_STR_AUTO);
+    mem_free(val);
+    return e;
+}
+
 static bool read_pair(reader *r, keyspace *ks, db *d, unsigned type, pending_meta *m,
                       const rdb_load_opts *o, rdb_load_info *info) {
     uint64_t at = r->offset - 1;
-    if (type != TYPE_STRING) {
-        char msg[96];
-        snprintf(msg, sizeof(msg), "value type %u (%s) is not supported by this server", type,
-                 type_name(type));
-        return r_fail(r, at, msg);
-    }
-    size_t klen, vlen;
+    if (!r_value_type(r, type, at)) return false;
+    size_t klen;
     char *key = r_string(r, &klen);
     if (key == NULL) return false;
-    char *val = r_string(r, &vlen);
-    if (val == NULL) {
+    kv *e = r_object(r, key, klen, m->expire);
+    if (e == NULL) {
         mem_free(key);
         return false;
     }
+    bool ok = true;
     if (o->skip_expired && m->expire >= 0 && m->expire < o->now_ms) {
         info->keys_expired++;
+        kv_free(e);
     } else if (db_find(d, key, klen) != NULL) {
-        mem_free(key);
-        mem_free(val);
-        return r_fail(r, at, "duplicate key");
+        kv_free(e);
+        ok = r_fail(r, at, "duplicate key");
     } else {
-        kv *e = kv_new_string(key, klen, val, vlen, m->expire, KV_STR_AUTO);
-        if (m->idle_s >= 0) {
-            uint32_t clock = keyspace_lru_clock(ks);
-            kv_set_clock(e, (clock - (uint32_t)(m->idle_s % 0xFFFFFF)) & 0xFFFFFF);
-        } else if (m->freq >= 0 && keyspace_is_lfu(ks)) {
-            uint32_t minutes = (uint32_t)((keyspace_now(ks) / 60000) & 0xFFFF);
-            kv_set_clock(e, (minutes << 8) | (uint32_t)m->freq);
-        }
         db_insert(d, NULL, e);
+        keyspace_restore_access(ks, e, m->freq, m->idle_s);
         info->keys_loaded++;
     }
     mem_free(key);
-    mem_free(val);
     m->expire = m->idle_s = m->freq = -1;
-    return true;
+    return ok;
 }
 
 static int load(reader *r, keyspace *ks, const rdb_load_opts *o, rdb_load_info *info) {
@@ -640,15 +692,20 @@ static int finish_load(reader *r, keyspace *ks, const rdb_load_opts *o, rdb_load
     return rc;
 }
 
+static void reader_init_mem(reader *r, const void *data, size_t len, const char *name, buf *err) {
+    memset(r, 0, sizeof(*r));
+    r->name = name;
+    r->fd = -1;
+    r->mem = data;
+    r->mem_len = len;
+    r->total = len;
+    r->err = err;
+}
+
 int rdb_load_buffer(keyspace *ks, const void *data, size_t len, const char *name,
                     const rdb_load_opts *o, rdb_load_info *info, buf *err) {
-    reader r = {0};
-    r.name = name;
-    r.fd = -1;
-    r.mem = data;
-    r.mem_len = len;
-    r.total = len;
-    r.err = err;
+    reader r;
+    reader_init_mem(&r, data, len, name, err);
     return finish_load(&r, ks, o, info);
 }
 
@@ -677,4 +734,39 @@ int rdb_load_file(keyspace *ks, const char *path, const rdb_load_opts *o, rdb_lo
     mem_free(r.chunk);
     close(fd);
     return rc;
+}
+
+/* ---- DUMP payloads ---- */
+
+int rdb_verify_payload(const void *data, size_t len, bool verify_checksum) {
+    if (len < RDB_PAYLOAD_FOOTER) return ERR_IO;
+    const unsigned char *footer = (const unsigned char *)data + len - RDB_PAYLOAD_FOOTER;
+    unsigned version = footer[0] | ((unsigned)footer[1] << 8);
+    if (version > RDB_VERSION) return ERR_IO;
+    if (!verify_checksum) return 0;
+    uint64_t want = crc64(0, data, len - 8), got = 0;
+    for (int i = 7; i >= 0; i--) got = (got << 8) | footer[2 + i];
+    return got == want ? 0 : ERR_IO;
+}
+
+int rdb_load_payload(const void *data, size_t len, bool verify_checksum, const char *key,
+                     size_t klen, kv **out, buf *err) {
+    *out = NULL;
+    if (rdb_verify_payload(data, len, verify_checksum) != 0) {
+        buf_printf(err, "DUMP payload version or checksum are wrong");
+        return ERR_IO;
+    }
+    /* Redis compat: the value is read from the whole payload, footer
+     * included, and whatever follows it is ignored, as Redis reads it. */
+    reader r;
+    reader_init_mem(&r, data, len, "DUMP payload", err);
+    unsigned type;
+    if (!r_u8(&r, &type)) return ERR_SYNTAX;
+    if (!is_redis_type(type)) {
+        r_fail(&r, 0, "unknown value type");
+        return ERR_SYNTAX;
+    }
+    if (!r_value_type(&r, type, 0)) return ERR_TYPE;
+    *out = r_object(&r, key, klen, -1);
+    return *out != NULL ? 0 : ERR_SYNTAX;
 }

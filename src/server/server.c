@@ -759,9 +759,10 @@ server *server_new(config *cfg, int argc, char **argv) {
     const config_values *cv = config_get_values(cfg);
     s->loop = ev_default_loop(EVFLAG_AUTO);
     s->ks = keyspace_new(cv->databases);
-    static const command_def *const groups[] = {cmd_string_defs, cmd_keys_defs,
+    static const command_def *const groups[] = {cmd_string_defs,     cmd_keys_defs,
                                                 cmd_connection_defs, cmd_server_defs,
-                                                cmd_command_defs, NULL};
+                                                cmd_command_defs,    cmd_dump_defs,
+                                                NULL};
     s->commands = command_registry_new(groups);
     s->slowlog = slowlog_new();
     s->latency = latency_new();
