@@ -660,6 +660,38 @@ static void lfu_counter_grows_logarithmically_and_decays(void **state) {
     assert_int_equal(keyspace_lfu_count(f->ks, peek(d, "fast")), 255);
 }
 
+static void restored_access_data_follows_the_mode(void **state) {
+    fixture *f = *state;
+    db *d = f->d;
+    set(d, "k", "v", -1);
+    kv *e = peek(d, "k");
+    /* LRU mode: an idle time is applied, a frequency ignored. */
+    assert_false(keyspace_restore_access(f->ks, e, 100, -1));
+    assert_true(keyspace_restore_access(f->ks, e, 100, 1000));
+    assert_int_equal(keyspace_idle_ms(f->ks, e), 1000 * 1000);
+    assert_true(keyspace_restore_access(f->ks, e, -1, 0));
+    assert_int_equal(keyspace_idle_ms(f->ks, e), 0);
+    /* Redis compat: an idle time reaching before the clock's start adds
+     * 2^24 - 1 and keeps the low 24 bits, so 10^8 s reads back as
+     * 10^8 mod (2^24 - 1) s, and an idle time of exactly the clock is 0. */
+    uint32_t clock = keyspace_lru_clock(f->ks);
+    assert_true(keyspace_restore_access(f->ks, e, -1, 100000000));
+    int64_t at = (int64_t)clock - 100000000 + 0xFFFFFF;
+    assert_int_equal(kv_clock_of(e), (uint32_t)((uint64_t)at & 0xFFFFFF));
+    assert_true(keyspace_restore_access(f->ks, e, -1, clock));
+    assert_int_equal(kv_clock_of(e), 0);
+    /* LFU mode: a frequency is applied (no decay yet), an idle time
+     * ignored. */
+    keyspace_set_lfu(f->ks, true, 10, 1);
+    assert_false(keyspace_restore_access(f->ks, e, -1, 50));
+    assert_true(keyspace_restore_access(f->ks, e, 200, 50));
+    assert_int_equal(keyspace_lfu_count(f->ks, e), 200);
+    keyspace_set_now(f->ks, T0 + 2 * 60000);
+    assert_int_equal(keyspace_lfu_count(f->ks, e), 198);
+    assert_true(keyspace_restore_access(f->ks, e, 0, -1));
+    assert_int_equal(keyspace_lfu_count(f->ks, e), 0);
+}
+
 static void lfu_counter_survives_an_overwrite(void **state) {
     fixture *f = *state;
     db *d = f->d;
@@ -729,6 +761,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(lru_idle_time_follows_the_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(lfu_counter_grows_logarithmically_and_decays, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(restored_access_data_follows_the_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(lfu_counter_survives_an_overwrite, setup, teardown),
         cmocka_unit_test_setup_teardown(memory_per_small_key, setup, teardown),
     };

@@ -335,6 +335,52 @@ static void uncompressed_and_unchecksummed_files_load(void **state) {
     keyspace_free(ks);
 }
 
+/* Saves one key "k" from ks with the given options and loads the file into
+ * a fresh keyspace in LFU mode or not; returns it. */
+static keyspace *reload_access(keyspace *ks, const rdb_save_opts *o, bool lfu) {
+    size_t len;
+    char *data = save_to_memory(ks, o, &len);
+    keyspace *back = keyspace_new(1);
+    keyspace_set_now(back, keyspace_now(ks));
+    keyspace_set_lfu(back, lfu, 10, 1);
+    rdb_load_info info;
+    buf err;
+    buf_init(&err);
+    assert_int_equal(rdb_load_buffer(back, data, len, "mem", &load_opts, &info, &err), 0);
+    buf_fini(&err);
+    mem_free(data);
+    return back;
+}
+
+static void idle_and_frequency_records_restore_access_data(void **state) {
+    (void)state;
+    keyspace *ks = keyspace_new(1);
+    keyspace_set_now(ks, NOW);
+    db_set_string(keyspace_db(ks, 0), "k", 1, "v", 1, -1, false, KV_STR_AUTO);
+    keyspace_set_now(ks, NOW + 100000);
+    rdb_save_opts o = save_opts;
+    o.save_lru = true;
+    keyspace *back = reload_access(ks, &o, false);
+    assert_int_equal(keyspace_idle_ms(back, db_find(keyspace_db(back, 0), "k", 1)), 100000);
+    keyspace_free(back);
+    /* An idle record means nothing to an LFU keyspace: the counter starts
+     * at its initial value, as in Redis. */
+    back = reload_access(ks, &o, true);
+    assert_int_equal(keyspace_lfu_count(back, db_find(keyspace_db(back, 0), "k", 1)), 5);
+    keyspace_free(back);
+    /* A frequency record is the counter after decay. */
+    keyspace_set_lfu(ks, true, 0, 0);
+    assert_true(db_delete(keyspace_db(ks, 0), "k", 1));
+    db_set_string(keyspace_db(ks, 0), "k", 1, "v", 1, -1, false, KV_STR_AUTO);
+    for (int i = 0; i < 40; i++) db_lookup(keyspace_db(ks, 0), "k", 1, 0);
+    o.save_lru = false;
+    o.save_lfu = true;
+    back = reload_access(ks, &o, true);
+    assert_int_equal(keyspace_lfu_count(back, db_find(keyspace_db(back, 0), "k", 1)), 45);
+    keyspace_free(back);
+    keyspace_free(ks);
+}
+
 static void crc64_matches_the_reference_check_value(void **state) {
     (void)state;
     assert_true(crc64(0, "123456789", 9) == 0xe9c6d914c4b8d9caULL);
@@ -360,6 +406,7 @@ int main(void) {
         cmocka_unit_test(database_beyond_the_configured_count_is_refused),
         cmocka_unit_test(save_file_replaces_atomically),
         cmocka_unit_test(uncompressed_and_unchecksummed_files_load),
+        cmocka_unit_test(idle_and_frequency_records_restore_access_data),
         cmocka_unit_test(crc64_matches_the_reference_check_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
