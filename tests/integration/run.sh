@@ -7,6 +7,7 @@
 #   REDIS_CLI_BIN        redis-cli (default: from PATH)
 #   REDIS_BENCHMARK_BIN  redis-benchmark (default: from PATH)
 #   INTEGRATION_RUN      optional `go test -run` pattern
+#   TESSERA_IT_PORTS     optional port range lo-hi for the servers (default 21000-22700)
 #
 # Prints one line per test and ends with "N passed, M failed" (", K skipped" if any);
 # the exit status is non-zero when anything failed.

@@ -26,10 +26,26 @@ import (
 )
 
 // Port range shared with other test runs on the machine; collisions are handled by retrying.
+// TESSERA_IT_PORTS=lo-hi narrows it (inside or outside these bounds), so that concurrent runs
+// on one machine can each keep to a range of their own.
 const (
 	portMin = 21000
 	portMax = 22700
 )
+
+// portRange is the range FreePort draws from.
+func portRange() (int, int) {
+	lo, hi := portMin, portMax
+	if env := os.Getenv("TESSERA_IT_PORTS"); env != "" {
+		a, b, ok := strings.Cut(env, "-")
+		l, errL := strconv.Atoi(a)
+		h, errH := strconv.Atoi(b)
+		if ok && errL == nil && errH == nil && l > 0 && l <= h && h < 65536 {
+			lo, hi = l, h
+		}
+	}
+	return lo, hi
+}
 
 // Generous deadlines: the machine is shared and noisy, so these only bound a hang.
 const (
@@ -437,8 +453,9 @@ func (s *Server) Dial(t testing.TB) *Conn {
 // FreePort finds a port in the shared range that can be bound on 127.0.0.1 right now.
 func FreePort() (int, error) {
 	r := rand.New(rand.NewSource(time.Now().UnixNano() + int64(os.Getpid())))
+	lo, hi := portRange()
 	for i := 0; i < 500; i++ {
-		p := portMin + r.Intn(portMax-portMin+1)
+		p := lo + r.Intn(hi-lo+1)
 		// The cluster bus convention (port+10000) is outside our range, so only p matters.
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 		if err != nil {
@@ -447,7 +464,7 @@ func FreePort() (int, error) {
 		l.Close()
 		return p, nil
 	}
-	return 0, errors.New("no free port in 21000-22700")
+	return 0, fmt.Errorf("no free port in %d-%d", lo, hi)
 }
 
 // WaitFor polls cond until it is true or the timeout elapses.
