@@ -159,4 +159,31 @@ programs = {
 for name, prog in programs.items():
     write("fuzz_commands", name, prog)
 
+# ---- fuzz_restore: byte 0 = mode (0 checked, 1 unchecked, 2+ footer added) --
+# The DUMP payloads redis-server 7.0.15 wrote (tests/unit/fixtures), whole
+# (mode 0) and without their footer (mode 2, the target appends one).
+FIXTURES = os.path.join(ROOT, "..", "unit", "fixtures")
+for fx in sorted(os.listdir(FIXTURES)):
+    with open(os.path.join(FIXTURES, fx), "rb") as f:
+        data = f.read()
+    if fx.startswith("redis-7.0.15-dump-"):
+        name = fx[len("redis-7.0.15-dump-"):-len(".bin")]
+        write("fuzz_restore", name, b"\x00" + data)
+        write("fuzz_restore", name + "_body", b"\x02" + data[:-10])
+    elif fx.endswith(".rdb"):
+        # ---- fuzz_rdb_load: byte 0 bit 0 checksum, bit 1 skip expired ----
+        write("fuzz_rdb_load", fx[len("redis-7.0.15-"):-len(".rdb")], b"\x03" + data)
+        write("fuzz_rdb_load", fx[len("redis-7.0.15-"):-len(".rdb")] + "_unchecked", b"\x00" + data)
+# Hand-made payload bodies for the decoder's other branches.
+for name, body in {
+    "len14": b"\x00\x40\x03abc",
+    "len32": b"\x00\x80\x00\x00\x00\x03abc",
+    "len64": b"\x00\x81" + b"\x00" * 7 + b"\x03abc",
+    "int16": b"\x00\xc1\x00\x80",
+    "lzf_backref": b"\x00\xc3\x06\x06\x02abc\x20\x02",
+    "lzf_empty": b"\x00\xc3\x03\x00xyz",
+    "other_type": b"\x04\x01x",
+}.items():
+    write("fuzz_restore", name, b"\x02" + body)
+
 print("seed corpus written under", os.path.join(ROOT, "corpus"), file=sys.stderr)
