@@ -29,6 +29,19 @@ bool cmd_string_or_reply(cmd_ctx *ctx, const kv *e);
 /* Replies with the string value of e as a bulk string. */
 void cmd_reply_string_value(cmd_ctx *ctx, const kv *e);
 
+/* Propagates argv (in the selected database) instead of the request:
+ * for changes that must replay differently, e.g. a relative TTL made
+ * absolute. May be called more than once; each call adds one operation. */
+void cmd_propagate(cmd_ctx *ctx, int argc, const resp_arg *argv);
+/* Propagates the request as sent even if it changed nothing (FLUSHALL on
+ * empty databases must still reach replicas). */
+void cmd_propagate_as_sent(cmd_ctx *ctx);
+/* Propagates the removal of key as DEL, or UNLINK when lazy. */
+void cmd_propagate_del(cmd_ctx *ctx, const resp_arg *key, bool lazy);
+/* After the handler: a command that changed something and did not choose
+ * its own form propagates as sent. */
+void cmd_propagate_finish(cmd_ctx *ctx);
+
 /* Copies name upper-cased into dst (NUL-terminated, truncated to cap-1
  * bytes); returns the length. */
 size_t cmd_upper_name(const char *name, size_t len, char *dst, size_t cap);

@@ -26,6 +26,7 @@ struct keyspace;
 struct db;
 struct session;
 struct server;
+struct prop_batch;
 
 /* Flags, in the order COMMAND prints them. */
 enum cmd_flag {
@@ -66,6 +67,13 @@ typedef struct cmd_options {
     /* Redis compat: small integers are shared objects (OBJECT REFCOUNT
      * reports 2147483647) unless an LRU/LFU maxmemory policy is active. */
     bool shared_integers;
+    /* lazyfree-lazy-expire: keys removed for an expiry time in the past
+     * propagate as UNLINK instead of DEL. */
+    bool lazyfree_expire;
+    /* While replaying a write stream (loading an append-only file), an
+     * expiry time already in the past is stored like any other instead of
+     * deleting the key: the stream that follows decides. */
+    bool replaying;
 } cmd_options;
 
 typedef struct cmd_ctx {
@@ -78,9 +86,14 @@ typedef struct cmd_ctx {
     struct reply *out;
     const cmd_options *opts;
     struct server *server; /* NULL in unit tests of data commands */
-    /* Set by the handler: how many keys it changed (feeds dirty counters,
-     * and later replication). */
+    /* Set by the handler: how many keys it changed (feeds dirty counters). */
     uint64_t dirty;
+    /* The write stream of this execution unit, or NULL when nothing
+     * consumes it (no append-only file, no replicas). */
+    struct prop_batch *prop;
+    /* Set once the handler chose what to propagate (cmd_propagate);
+     * otherwise a command with dirty > 0 propagates as it was sent. */
+    bool propagated;
 } cmd_ctx;
 
 typedef void (*cmd_handler)(cmd_ctx *ctx);

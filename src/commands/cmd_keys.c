@@ -12,15 +12,18 @@
  * new name (kv_dup_with_key keeps the encoding and the expiry), while MOVE
  * hands the very same entry to the other database. */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/buf.h"
 #include "base/glob.h"
+#include "base/mem.h"
 #include "base/number.h"
 #include "commands/cmd_util.h"
 #include "commands/command.h"
 #include "commands/groups.h"
+#include "commands/propagate.h"
 #include "commands/session.h"
 #include "data/keyspace.h"
 #include "protocol/errmsg.h"
@@ -488,6 +491,22 @@ static bool expire_allowed(unsigned flags, int64_t cur, int64_t when) {
     return true;
 }
 
+/* Every form of EXPIRE replays as PEXPIREAT key <absolute ms> with the
+ * request's NX/XX/GT/LT options, so the key expires at the same instant
+ * wherever and whenever the stream is applied. */
+static void propagate_pexpireat(cmd_ctx *ctx, int64_t when) {
+    if (ctx->prop == NULL) return; /* nobody listens: skip the formatting */
+    char ms[24];
+    int n = snprintf(ms, sizeof(ms), "%lld", (long long)when);
+    resp_arg *argv = mem_alloc((size_t)ctx->argc * sizeof(*argv));
+    argv[0] = PROP_ARG("PEXPIREAT");
+    argv[1] = ctx->argv[1];
+    argv[2] = (resp_arg){.ptr = ms, .len = (size_t)n};
+    for (int j = 3; j < ctx->argc; j++) argv[j] = ctx->argv[j];
+    cmd_propagate(ctx, ctx->argc, argv);
+    mem_free(argv);
+}
+
 /* EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: base_ms is now for the relative
  * forms, 0 for the absolute ones. */
 static void expire_generic(cmd_ctx *ctx, int64_t base_ms, bool seconds) {
@@ -510,11 +529,13 @@ static void expire_generic(cmd_ctx *ctx, int64_t base_ms, bool seconds) {
         reply_int(ctx->out, 0);
         return;
     }
-    if (when <= keyspace_now(ctx->ks)) {
+    if (when <= keyspace_now(ctx->ks) && !ctx->opts->replaying) {
         /* Redis compat: an expiry in the past deletes the key now. */
         kv_free(db_unlink(ctx->db, &ref));
+        cmd_propagate_del(ctx, &ctx->argv[1], ctx->opts->lazyfree_expire);
     } else {
         db_set_expire(ctx->db, &ref, e, when);
+        propagate_pexpireat(ctx, when);
     }
     ctx->dirty++;
     reply_int(ctx->out, 1);
@@ -670,6 +691,7 @@ static void cmd_flushdb(cmd_ctx *ctx) {
     if (!flush_mode_or_reply(ctx, &async)) return;
     ctx->dirty += db_size(ctx->db);
     db_flush(ctx->db, async);
+    cmd_propagate_as_sent(ctx);
     reply_ok(ctx->out);
 }
 
@@ -681,6 +703,7 @@ static void cmd_flushall(cmd_ctx *ctx) {
         ctx->dirty += db_size(d);
         db_flush(d, async);
     }
+    cmd_propagate_as_sent(ctx);
     reply_ok(ctx->out);
 }
 

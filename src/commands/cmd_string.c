@@ -13,6 +13,7 @@
  * that changes size may move: whoever replaces it relinks it at the same ref.
  * Expiry times are absolute Unix milliseconds against keyspace_now(). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/mem.h"
@@ -20,6 +21,7 @@
 #include "commands/cmd_util.h"
 #include "commands/command.h"
 #include "commands/groups.h"
+#include "commands/propagate.h"
 #include "commands/session.h"
 #include "data/keyspace.h"
 #include "protocol/errmsg.h"
@@ -134,6 +136,33 @@ bad:
 
 enum set_outcome { SET_STORED, SET_SKIPPED, SET_FAILED };
 
+/* What a successful SET (or SETEX, PSETEX, GETSET) replays as: any expiry
+ * option becomes SET key value PXAT <absolute ms>, so a replay later or
+ * elsewhere ends at the same instant; GET options are dropped (a replay
+ * has nobody to answer); GETSET becomes SET. Anything else as sent. */
+static void propagate_set(cmd_ctx *ctx, unsigned flags, const resp_arg *key, const resp_arg *val,
+                          int64_t at) {
+    if (ctx->prop == NULL) return; /* nobody listens: skip the formatting */
+    if (at >= 0) {
+        char ms[24];
+        int n = snprintf(ms, sizeof(ms), "%lld", (long long)at);
+        resp_arg argv[5] = {PROP_ARG("SET"), *key, *val, PROP_ARG("PXAT"),
+                            {.ptr = ms, .len = (size_t)n}};
+        cmd_propagate(ctx, 5, argv);
+    } else if (flags & SET_GET) {
+        resp_arg *argv = mem_alloc((size_t)(ctx->argc + 1) * sizeof(*argv));
+        int argc = 0;
+        argv[argc++] = PROP_ARG("SET");
+        argv[argc++] = *key;
+        argv[argc++] = *val;
+        /* GETSET has no options; SET's start after the value. */
+        for (int j = arg_eq(&ctx->argv[0], "getset") ? ctx->argc : 3; j < ctx->argc; j++)
+            if (!arg_eq(&ctx->argv[j], "get")) argv[argc++] = ctx->argv[j];
+        cmd_propagate(ctx, argc, argv);
+        mem_free(argv);
+    }
+}
+
 /* The common core of SET, SETNX, SETEX, PSETEX and GETSET: validates the
  * expiry, replies the old value for SET_GET, honours NX/XX and stores val.
  * The caller writes the final reply unless SET_GET replied already or the
@@ -157,6 +186,7 @@ static enum set_outcome set_generic(cmd_ctx *ctx, unsigned flags, const resp_arg
     store_entry(ctx, &ref, old, kv_new_string(key->ptr, key->len, val->ptr, val->len, at,
                                               KV_STR_AUTO));
     ctx->dirty++;
+    propagate_set(ctx, flags, key, val, expire ? at : -1);
     return SET_STORED;
 }
 
@@ -204,6 +234,7 @@ static void cmd_getdel(cmd_ctx *ctx) {
     cmd_reply_string_value(ctx, e);
     kv_free(db_unlink(ctx->db, &ref));
     ctx->dirty++;
+    cmd_propagate_del(ctx, key, ctx->opts->lazyfree_user_del);
 }
 
 static void cmd_getex(cmd_ctx *ctx) {
@@ -223,16 +254,24 @@ static void cmd_getex(cmd_ctx *ctx) {
     if (expire && !expire_at_or_reply(ctx, expire, flags, &at)) return;
     /* Reply first: the entry may move or go away below. */
     cmd_reply_string_value(ctx, e);
-    if ((flags & (SET_EXAT | SET_PXAT)) && at <= keyspace_now(ctx->ks)) {
+    /* GETEX itself never replays: it becomes DEL, PEXPIREAT or PERSIST. */
+    if ((flags & (SET_EXAT | SET_PXAT)) && at <= keyspace_now(ctx->ks) && !ctx->opts->replaying) {
         /* An absolute time already past deletes the key at once. */
         kv_free(db_unlink(ctx->db, &ref));
         ctx->dirty++;
+        cmd_propagate_del(ctx, key, ctx->opts->lazyfree_expire);
     } else if (expire) {
         db_set_expire(ctx->db, &ref, e, at);
         ctx->dirty++;
+        char ms[24];
+        int n = snprintf(ms, sizeof(ms), "%lld", (long long)at);
+        resp_arg argv[3] = {PROP_ARG("PEXPIREAT"), *key, {.ptr = ms, .len = (size_t)n}};
+        cmd_propagate(ctx, 3, argv);
     } else if ((flags & SET_PERSIST) && kv_has_expire(e)) {
         db_set_expire(ctx->db, &ref, e, -1);
         ctx->dirty++;
+        resp_arg argv[2] = {PROP_ARG("PERSIST"), *key};
+        cmd_propagate(ctx, 2, argv);
     }
 }
 
@@ -481,16 +520,20 @@ static void cmd_incrbyfloat(cmd_ctx *ctx) {
         reply_error(ctx->out, ERRMSG_NAN_INF);
         return;
     }
-    char buf[NUMBER_LD_MAX_CHARS];
-    size_t len = number_format_long_double(buf, sizeof(buf), v);
+    char text[NUMBER_LD_MAX_CHARS];
+    size_t len = number_format_long_double(text, sizeof(text), v);
     ASSERT(len > 0); /* every finite long double fits */
     /* Redis compat: the result is text even when it looks like an integer
      * ("embstr", not "int"), and the reply is a bulk string in RESP3 too. */
     store_entry(ctx, &ref, e,
-                kv_new_string(key->ptr, key->len, buf, len, e ? kv_expire(e) : -1,
+                kv_new_string(key->ptr, key->len, text, len, e ? kv_expire(e) : -1,
                               KV_STR_NO_INT));
     ctx->dirty++;
-    reply_bulk(ctx->out, buf, len);
+    /* Replays as the resulting value: float formatting must not differ
+     * between the two ends. */
+    resp_arg argv[4] = {PROP_ARG("SET"), *key, {.ptr = text, .len = len}, PROP_ARG("KEEPTTL")};
+    cmd_propagate(ctx, 4, argv);
+    reply_bulk(ctx->out, text, len);
 }
 
 /* ---- LCS ---- */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/number.h"
+#include "commands/propagate.h"
 #include "commands/session.h"
 #include "protocol/errmsg.h"
 #include "protocol/reply.h"
@@ -93,4 +94,23 @@ void cmd_reply_subcommand_error(cmd_ctx *ctx) {
     reply_errorf(ctx->out,
                  "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try %s HELP.",
                  (int)(sub->len > 128 ? 128 : sub->len), sub->ptr, upper);
+}
+
+void cmd_propagate(cmd_ctx *ctx, int argc, const resp_arg *argv) {
+    ctx->propagated = true;
+    if (ctx->prop) prop_batch_add(ctx->prop, db_id(ctx->db), argc, argv);
+}
+
+void cmd_propagate_as_sent(cmd_ctx *ctx) {
+    cmd_propagate(ctx, ctx->argc, ctx->argv);
+}
+
+void cmd_propagate_del(cmd_ctx *ctx, const resp_arg *key, bool lazy) {
+    resp_arg argv[2] = {lazy ? PROP_ARG("UNLINK") : PROP_ARG("DEL"), *key};
+    cmd_propagate(ctx, 2, argv);
+}
+
+void cmd_propagate_finish(cmd_ctx *ctx) {
+    if (!ctx->propagated && ctx->dirty > 0 && ctx->prop)
+        prop_batch_add(ctx->prop, db_id(ctx->db), ctx->argc, ctx->argv);
 }

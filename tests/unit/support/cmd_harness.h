@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "commands/command.h"
+#include "commands/propagate.h"
 #include "commands/session.h"
 #include "data/keyspace.h"
 #include "protocol/reply.h"
@@ -23,6 +24,8 @@ typedef struct harness {
     char *last;      /* last reply, NUL-terminated, owned */
     size_t last_len;
     uint64_t dirty;  /* sum of ctx.dirty over all commands */
+    prop_batch prop; /* what the last command propagated */
+    char *prop_text; /* prop rendered by harness_propagated, owned */
 } harness;
 
 harness *harness_new(void);
@@ -34,5 +37,8 @@ void harness_set_time(harness *h, int64_t now_ms);
 const char *harness_run(harness *h, const char *arg0, ...);
 /* Same with explicit binary-safe arguments. */
 const char *harness_runv(harness *h, int argc, const char **argv, const size_t *lens);
+/* What the last command propagated, one operation per line as
+ * "<db> ARG ARG ...\n" (lazily expired keys included); "" for nothing. */
+const char *harness_propagated(harness *h);
 
 #endif
