@@ -74,6 +74,8 @@ typedef struct cmd_options {
      * expiry time already in the past is stored like any other instead of
      * deleting the key: the stream that follows decides. */
     bool replaying;
+    /* rdbcompression: DUMP compresses strings longer than 20 bytes. */
+    bool rdb_compression;
 } cmd_options;
 
 typedef struct cmd_ctx {

@@ -10,16 +10,16 @@
 #include <stdio.h>
 
 #include "base/buf.h"
+#include "base/mem.h"
 #include "base/status.h"
 #include "commands/cmd_util.h"
 #include "commands/command.h"
+#include "commands/propagate.h"
 #include "data/keyspace.h"
 #include "data/kv.h"
 #include "persist/rdb.h"
 #include "protocol/errmsg.h"
 #include "protocol/reply.h"
-#include "server/config.h"
-#include "server/server.h"
 #include "server/server_commands.h"
 
 static void cmd_dump(cmd_ctx *ctx) {
@@ -28,10 +28,9 @@ static void cmd_dump(cmd_ctx *ctx) {
         reply_null(ctx->out);
         return;
     }
-    bool compress = config_get_values(server_config(ctx->server))->rdbcompression;
     buf payload;
     buf_init(&payload);
-    rdb_dump_payload(e, compress, &payload);
+    rdb_dump_payload(e, ctx->opts->rdb_compression, &payload);
     reply_bulk(ctx->out, payload.data, payload.len);
     buf_fini(&payload);
 }
@@ -86,6 +85,21 @@ static bool delete_key(cmd_ctx *ctx, const resp_arg *key) {
     return true;
 }
 
+/* A relative TTL replays as the absolute expiry it gave: the request with
+ * the TTL replaced and ABSTTL appended, so the key expires at the same
+ * instant wherever and whenever the stream is applied (as Redis does). */
+static void propagate_absttl(cmd_ctx *ctx, int64_t when_ms) {
+    if (ctx->prop == NULL) return; /* nobody listens: skip the formatting */
+    char ms[24];
+    int n = snprintf(ms, sizeof(ms), "%lld", (long long)when_ms);
+    resp_arg *argv = mem_alloc((size_t)(ctx->argc + 1) * sizeof(*argv));
+    for (int j = 0; j < ctx->argc; j++) argv[j] = ctx->argv[j];
+    argv[2] = (resp_arg){.ptr = ms, .len = (size_t)n};
+    argv[ctx->argc] = PROP_ARG("ABSTTL");
+    cmd_propagate(ctx, ctx->argc + 1, argv);
+    mem_free(argv);
+}
+
 static void cmd_restore(cmd_ctx *ctx) {
     const resp_arg *key = &ctx->argv[1], *payload = &ctx->argv[3];
     restore_opts o;
@@ -114,11 +128,14 @@ static void cmd_restore(cmd_ctx *ctx) {
     /* Redis compat: a relative TTL is added to the clock with wrap-around, so
      * a huge one lands in the past and the key is dropped as expired. */
     if (ttl != 0 && !o.absttl) ttl = (int64_t)((uint64_t)ttl + (uint64_t)keyspace_now(ctx->ks));
-    if (ttl != 0 && ttl <= keyspace_now(ctx->ks) && !server_is_loading(ctx->server)) {
-        /* Already expired: the key ends up absent (a replaced one deleted),
-         * and the reply is still OK. */
+    if (ttl != 0 && ttl <= keyspace_now(ctx->ks) && !ctx->opts->replaying) {
+        /* Already expired: the key ends up absent (a replaced one deleted,
+         * which replays as DEL), and the reply is still OK. */
         kv_free(e);
-        if (deleted) ctx->dirty++;
+        if (deleted) {
+            ctx->dirty++;
+            cmd_propagate_del(ctx, key, false);
+        }
         reply_ok(ctx->out);
         return;
     }
@@ -126,6 +143,7 @@ static void cmd_restore(cmd_ctx *ctx) {
     db_insert(ctx->db, NULL, e);
     keyspace_restore_access(ctx->ks, e, o.freq, o.idle_s);
     ctx->dirty++;
+    if (ttl != 0 && !o.absttl) propagate_absttl(ctx, ttl);
     reply_ok(ctx->out);
 }
 

@@ -348,6 +348,7 @@ void server_refresh_options(server *s) {
     s->cmd_opts.lazyfree_user_flush = cv->lazyfree_lazy_user_flush;
     s->cmd_opts.lazyfree_user_del = cv->lazyfree_lazy_user_del;
     s->cmd_opts.cluster_enabled = cv->cluster_enabled;
+    s->cmd_opts.rdb_compression = cv->rdbcompression;
     int p = cv->maxmemory_policy;
     bool lru_lfu = p == CFG_EVICT_VOLATILE_LRU || p == CFG_EVICT_VOLATILE_LFU ||
                    p == CFG_EVICT_ALLKEYS_LRU || p == CFG_EVICT_ALLKEYS_LFU;

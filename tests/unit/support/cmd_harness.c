@@ -20,6 +20,10 @@ static void on_expired(void *ctx, int dbid, const char *key, size_t len) {
 
 harness *harness_new(void) {
     static const command_def *const groups[] = {cmd_string_defs, cmd_keys_defs, NULL};
+    return harness_new_with(groups);
+}
+
+harness *harness_new_with(const command_def *const *groups) {
     harness *h = mem_calloc(1, sizeof(*h));
     h->registry = command_registry_new(groups);
     h->ks = keyspace_new(16);
@@ -28,6 +32,7 @@ harness *harness_new(void) {
     reply_init(&h->out);
     h->opts.proto_max_bulk_len = 512 * 1024 * 1024;
     h->opts.shared_integers = true;
+    h->opts.rdb_compression = true;
     prop_batch_init(&h->prop);
     keyspace_set_expired_hook(h->ks, on_expired, h);
     return h;

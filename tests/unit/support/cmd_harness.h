@@ -29,6 +29,9 @@ typedef struct harness {
 } harness;
 
 harness *harness_new(void);
+/* Same with other command tables (NULL-terminated list), e.g. server-layer
+ * groups whose handlers do not need the server itself. */
+harness *harness_new_with(const command_def *const *groups);
 void harness_free(harness *h);
 /* Sets the keyspace clock (Unix ms). */
 void harness_set_time(harness *h, int64_t now_ms);
