@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # build.sh: builds the libFuzzer targets into build/fuzz/.
 #
-# The library layers the targets exercise (base, protocol, data, commands)
-# are compiled once with coverage instrumentation and ASan + UBSan into
+# The library layers the targets exercise (base, protocol, data, commands,
+# persist) are compiled once with coverage instrumentation and ASan + UBSan into
 # build/fuzz/libtessera-fuzz.a; each tests/fuzz/fuzz_*.c is then linked
 # against it with the libFuzzer driver. The server layer and main.c are left
 # out: they need libev and sockets, and nothing here reaches them. The
@@ -41,7 +41,7 @@ CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Iinclude -Itests/
 
 mkdir -p "$OUT/obj"
 export CC OUT
-lib_src=$(ls src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c)
+lib_src=$(ls src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c src/persist/*.c)
 
 compile() { # source object flags...
     local src=$1 obj=$2
