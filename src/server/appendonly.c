@@ -537,7 +537,7 @@ static int replay_file(appendonly *a, const char *path, const char *name, int64_
     return rc;
 }
 
-static int load_rdb_part(appendonly *a, const char *path, const char *name) {
+static int load_rdb_part(appendonly *a, const char *path, const char *name, int64_t *end) {
     rdb_load_opts o = {.skip_expired = true,
                        .verify_checksum = cfgv(a)->rdbchecksum,
                        .now_ms = clock_wall_ms()};
@@ -548,6 +548,8 @@ static int load_rdb_part(appendonly *a, const char *path, const char *name) {
     if (rc < 0)
         log_warning("Fatal error loading the AOF base %s: %s", name, err.data ? err.data : "?");
     else
+        *end = (int64_t)info.end_offset;
+    if (rc >= 0)
         log_notice("Reading RDB base file on AOF loading... (%s: %llu keys)", name,
                    (unsigned long long)info.keys_loaded);
     buf_fini(&err);
@@ -584,10 +586,12 @@ static int load_files(appendonly *a) {
             rc = -1;
             break;
         }
-        if (rdb && f->type == AOF_FILE_BASE)
-            rc = load_rdb_part(a, path.data, f->name);
-        else
-            rc = replay_file(a, path.data, f->name, 0, last, &commands);
+        /* A base may be an RDB snapshot, commands, or (an old single file
+         * upgraded) a snapshot followed by commands. */
+        int64_t start = 0;
+        if (rdb && f->type == AOF_FILE_BASE) rc = load_rdb_part(a, path.data, f->name, &start);
+        if (rc == 0 && (start == 0 || start < file_size(path.data)))
+            rc = replay_file(a, path.data, f->name, start, last, &commands);
     }
     server_set_loading(a->srv, false);
     if (rc == 0 && total > 0)

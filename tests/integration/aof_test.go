@@ -371,3 +371,35 @@ func TestAOFFirstStartKeepsTheRDBData(t *testing.T) {
 	third := startAOF(t, dir)
 	checkStrings(t, third.Dial(t), 50)
 }
+
+// A pre-7.0 appendonly.aof (an RDB preamble followed by commands) in dir
+// is moved into appendonlydir as the base, and both parts load.
+func TestAOFUpgradesAnOldSingleFile(t *testing.T) {
+	dir := t.TempDir()
+	srv := startIn(t, dir, "--save", "")
+	c := srv.Dial(t)
+	fillStrings(c, 30)
+	c.Expect("+OK\r\n", "SAVE")
+	srv.Kill()
+	rdb, err := os.ReadFile(filepath.Join(dir, "dump.rdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := append(rdb, harness.EncodeCmd("SELECT", "0")...)
+	old = append(old, harness.EncodeCmd("SET", "tail", "from-commands")...)
+	old = append(old, harness.EncodeCmd("DEL", "key:0")...)
+	if err := os.WriteFile(filepath.Join(dir, "appendonly.aof"), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "dump.rdb")); err != nil {
+		t.Fatal(err)
+	}
+	again := startAOF(t, dir)
+	c2 := again.Dial(t)
+	c2.Expect("$13\r\nfrom-commands\r\n", "GET", "tail")
+	c2.Expect("$-1\r\n", "GET", "key:0")
+	c2.Expect("$7\r\nvalue:1\r\n", "GET", "key:1")
+	if _, err := os.Stat(filepath.Join(dir, "appendonly.aof")); !os.IsNotExist(err) {
+		t.Errorf("the old file is still in dir after the upgrade: %v", err)
+	}
+}
