@@ -21,6 +21,7 @@
 #include "base/mem.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "server/appendonly.h"
 #include "server/snapshot.h"
 
 static void print_version(void) {
@@ -116,9 +117,6 @@ static void log_banner(const config_values *cv, const char *file) {
         log_warning("Warning: no config file specified, using the default config. In order to "
                     "specify a config file use tessera-server /path/to/tessera.conf");
     log_notice("Running mode=standalone, port=%d.", cv->port);
-    if (cv->appendonly)
-        log_warning("WARNING: appendonly is set but this version does not write an append-only "
-                    "file yet: data lives in memory only and is lost on restart.");
 }
 
 int main(int argc, char **argv) {
@@ -157,7 +155,11 @@ int main(int argc, char **argv) {
     }
     if (cv->pidfile && cv->pidfile[0]) write_pidfile(cv->pidfile);
     log_notice("Server initialized");
-    if (snapshot_load_at_start(server_snapshot(srv)) < 0) {
+    /* With appendonly yes the append-only file is the dataset of record
+     * (it also loads dump.rdb when it has no files yet). */
+    int loaded = cv->appendonly ? appendonly_start(server_appendonly(srv))
+                                : snapshot_load_at_start(server_snapshot(srv));
+    if (loaded < 0) {
         server_free(srv);
         return 1;
     }

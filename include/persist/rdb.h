@@ -40,6 +40,9 @@ typedef struct rdb_load_info {
     uint64_t used_mem;
     uint64_t keys_loaded;
     uint64_t keys_expired;
+    /* Where the snapshot ended: an old-style append-only file goes on
+     * with commands after it. */
+    uint64_t end_offset;
 } rdb_load_info;
 
 /* Writes a complete snapshot of ks to fd. Returns 0 or -errno / ERR_*

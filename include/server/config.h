@@ -141,7 +141,7 @@ typedef struct config_values {
     int64_t slowlog_max_len;
     int64_t latency_monitor_threshold;
     bool latency_tracking;
-    /* persistence (acted on by a later release; stored now) */
+    /* persistence */
     config_save_point save[CONFIG_MAX_SAVE_POINTS];
     int save_count;
     bool stop_writes_on_bgsave_error;
@@ -152,6 +152,11 @@ typedef struct config_values {
     char *dbfilename;
     char *appendfilename;
     char *appenddirname;
+    bool aof_load_truncated;
+    bool aof_use_rdb_preamble;
+    bool aof_disable_auto_gc;
+    int auto_aof_rewrite_percentage;
+    int64_t auto_aof_rewrite_min_size;
     /* cluster (stored now) */
     bool cluster_enabled;
     char *cluster_config_file;
@@ -173,6 +178,7 @@ enum config_apply {
     CFG_APPLY_HZ,
     CFG_APPLY_PROTO_LIMITS, /* proto-max-bulk-len, client-query-buffer-limit */
     CFG_APPLY_SLOWLOG,
+    CFG_APPLY_APPENDONLY,
 };
 
 typedef struct config config;

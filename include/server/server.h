@@ -16,6 +16,7 @@ struct ev_loop;
 struct config;
 struct keyspace;
 struct client;
+struct prop_batch;
 struct evict_pool;
 struct slowlog;
 struct latency_monitor;
@@ -122,6 +123,13 @@ uint64_t server_cron_hz(const server *s);
 int64_t server_last_save_time(const server *s);
 uint64_t server_changes_since_save(const server *s);
 bool server_is_loading(const server *s);
+/* While loading, clients get LOADING and commands replay (cmd_options
+ * replaying). */
+void server_set_loading(server *s, bool on);
+/* Whether a child process (BGSAVE, AOF rewrite) runs: one at a time. */
+bool server_child_running(const server *s);
+struct appendonly;
+struct appendonly *server_appendonly(server *s);
 
 struct snapshot;
 struct snapshot *server_snapshot(server *s);
@@ -139,5 +147,15 @@ void server_refresh_options(server *s);
 /* Runs eviction now if over maxmemory; returns true if still over and
  * nothing more can be evicted. */
 bool server_perform_evictions(server *s);
+
+/* The write stream (see commands/propagate.h): the batch commands add to,
+ * or NULL when nothing consumes it. */
+struct prop_batch *server_prop_batch(server *s);
+/* Re-reads whether anything consumes the stream (the append-only file
+ * was switched on or off). */
+void server_update_prop_wanted(server *s);
+/* Hands the batch of the unit that just ended to the consumers and clears
+ * it; wrap: a unit of several operations replays as MULTI ... EXEC. */
+void server_propagate(server *s, bool wrap);
 
 #endif

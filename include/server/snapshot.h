@@ -36,8 +36,16 @@ const snapshot_stats *snapshot_get_stats(const snapshot *sn);
 int snapshot_load_at_start(snapshot *sn);
 /* Foreground save; 0 or < 0 with err set. */
 int snapshot_save(snapshot *sn, buf *err);
-/* Starts a background save; 0 or < 0 with err set (e.g. one is running). */
-int snapshot_bgsave(snapshot *sn, buf *err);
+/* Starts a background save; 0 or < 0 with err set (e.g. one is running).
+ * While another child (an AOF rewrite) runs: an error, or with schedule
+ * the save starts once it is done (*scheduled set). */
+int snapshot_bgsave(snapshot *sn, bool schedule, bool *scheduled, buf *err);
+bool snapshot_child_running(const snapshot *sn);
+/* The options every RDB writer uses (compression, checksum, LRU/LFU). */
+struct rdb_save_opts;
+void snapshot_fill_save_opts(snapshot *sn, struct rdb_save_opts *o);
+/* Fork statistics (INFO total_forks, latest_fork_usec) for every child. */
+void snapshot_count_fork(snapshot *sn, int64_t fork_us);
 /* Called by the cron: starts a BGSAVE when a save point is reached. */
 void snapshot_cron(snapshot *sn);
 /* Stops a running background save and removes its temporary file. */

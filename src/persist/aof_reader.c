@@ -111,6 +111,11 @@ static int fill(aof_reader *r) {
     return 1;
 }
 
+/* The unread part of the window (NULL before the first read). */
+static char *unread(const aof_reader *r) {
+    return r->win ? r->win + r->win_start : NULL;
+}
+
 static int64_t here(const aof_reader *r) {
     return r->win_base + (int64_t)r->win_start;
 }
@@ -202,7 +207,7 @@ enum aof_read_status aof_reader_next(aof_reader *r) {
     r->argc = 0;
     r->argv = NULL;
     for (;;) {
-        char *data = r->win + r->win_start;
+        char *data = unread(r);
         size_t have = r->win_len - r->win_start;
         if (have > 0 && r->parser.kind == 0 && data[0] == '#') {
             size_t look = have < ANNOTATION_MAX ? have : ANNOTATION_MAX;
@@ -238,7 +243,7 @@ enum aof_read_status aof_reader_next(aof_reader *r) {
         int rc = fill(r);
         if (rc < 0)
             return finish(r, AOF_READ_IO_ERROR, r->src_pos, "%s", strerror(-rc));
-        if (rc == 0) return at_end(r, r->win + r->win_start, r->win_len - r->win_start);
+        if (rc == 0) return at_end(r, unread(r), r->win_len - r->win_start);
     }
 }
 

@@ -685,6 +685,7 @@ static int load(reader *r, keyspace *ks, const rdb_load_opts *o, rdb_load_info *
 
 static int finish_load(reader *r, keyspace *ks, const rdb_load_opts *o, rdb_load_info *info) {
     int rc = load(r, ks, o, info);
+    if (rc >= 0) info->end_offset = r->offset;
     if (rc < 0) {
         for (int i = 0; i < keyspace_db_count(ks); i++) db_flush(keyspace_db(ks, i), false);
         if (!r->failed) r_fail(r, r->offset, "unexpected error");

@@ -19,6 +19,7 @@
 #include "protocol/errmsg.h"
 #include "protocol/reply.h"
 #include "server/client.h"
+#include "server/appendonly.h"
 #include "server/config.h"
 #include "server/info.h"
 #include "server/latency.h"
@@ -220,10 +221,24 @@ static void cmd_bgsave(cmd_ctx *ctx) {
     }
     buf err;
     buf_init(&err);
-    if (snapshot_bgsave(server_snapshot(ctx->server), &err) == 0)
-        reply_simple_cstr(ctx->out, "Background saving started");
+    bool scheduled;
+    if (snapshot_bgsave(server_snapshot(ctx->server), ctx->argc == 2, &scheduled, &err) == 0)
+        reply_simple_cstr(ctx->out, scheduled ? "Background saving scheduled"
+                                              : "Background saving started");
     else
         reply_error_len(ctx->out, err.data ? err.data : "ERR", err.len);
+    buf_fini(&err);
+}
+
+static void cmd_bgrewriteaof(cmd_ctx *ctx) {
+    buf err;
+    buf_init(&err);
+    bool scheduled;
+    if (appendonly_rewrite(server_appendonly(ctx->server), &scheduled, &err) == 0)
+        reply_simple_cstr(ctx->out, scheduled ? "Background append only file rewriting scheduled"
+                                              : "Background append only file rewriting started");
+    else
+        reply_error_len(ctx->out, err.data, err.len);
     buf_fini(&err);
 }
 
@@ -680,6 +695,10 @@ const command_def cmd_server_defs[] = {
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING | CMD_NO_MULTI, .group = "server",
      .since = "1.0.0", .summary = "Writes the dataset to the RDB file and waits until done.",
      .complexity = "O(N) in the number of keys"},
+    {.name = "bgrewriteaof", .handler = cmd_bgrewriteaof, .arity = 1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING, .group = "server",
+     .since = "1.0.0", .summary = "Rewrites the append-only file in the background.",
+     .complexity = "O(1) to start; the child does O(N)"},
     {.name = "bgsave", .handler = cmd_bgsave, .arity = -1,
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_NO_ASYNC_LOADING, .group = "server",
      .since = "1.0.0", .summary = "Writes the dataset to the RDB file in the background.",

@@ -22,6 +22,7 @@
 #include "protocol/errmsg.h"
 #include "protocol/reply.h"
 #include "server/client.h"
+#include "server/appendonly.h"
 #include "server/config.h"
 #include "server/latency.h"
 #include "server/monitor.h"
@@ -86,6 +87,24 @@ static bool check_memory(client *c, const command *cmd, const config_values *cv)
     return true;
 }
 
+/* Writes are refused while the last background save failed (with
+ * stop-writes-on-bgsave-error) or while appending to the AOF fails.
+ * Redis compat: PING is refused too, so health checks notice. */
+static bool check_disk_errors(client *c, const command *cmd) {
+    if (!(cmd->def->flags & CMD_WRITE) && strcmp(cmd->def->name, "ping") != 0) return true;
+    server *srv = c->srv;
+    if (snapshot_writes_denied(server_snapshot(srv))) {
+        reply_error(&c->out, ERRMSG_MISCONF);
+        return false;
+    }
+    const char *aof_error = appendonly_write_error(server_appendonly(srv));
+    if (aof_error) {
+        reply_errorf(&c->out, "MISCONF Errors writing to the AOF file: %s", aof_error);
+        return false;
+    }
+    return true;
+}
+
 static bool is_security_attack(const resp_arg *a0) {
     return arg_eq(a0, "host:") || arg_eq(a0, "post");
 }
@@ -107,8 +126,13 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     ctx.out = &c->out;
     ctx.opts = server_cmd_options(srv);
     ctx.server = srv;
+    ctx.prop = server_prop_batch(srv);
     c->last_cmd = cmd;
     cmd->def->handler(&ctx);
+    if (ctx.prop) {
+        cmd_propagate_finish(&ctx);
+        server_propagate(srv, true);
+    }
 
     int64_t duration = clock_mono_us() - start;
     cmd->calls++;
@@ -172,10 +196,7 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         cmd->rejected_calls++;
     } else if (!check_memory(c, cmd, cv)) {
         cmd->rejected_calls++;
-    } else if (snapshot_writes_denied(server_snapshot(srv)) &&
-               ((cmd->def->flags & CMD_WRITE) || strcmp(cmd->def->name, "ping") == 0)) {
-        /* Redis compat: PING is refused too, so health checks notice. */
-        reply_error(&c->out, ERRMSG_MISCONF);
+    } else if (!check_disk_errors(c, cmd)) {
         cmd->rejected_calls++;
     } else if (server_is_loading(srv) && !(cmd->def->flags & CMD_LOADING)) {
         reply_error(&c->out, ERRMSG_LOADING);
@@ -192,4 +213,57 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
     }
     if (c->out.pending >= server_output_check_bytes(srv) && !(c->flags & CLIENT_CLOSE_ASAP))
         client_check_output_limits(c);
+}
+
+int dispatch_replay(struct server *srv, session *sess, int argc, const resp_arg *argv, buf *err) {
+    if (argc <= 0) {
+        buf_append_str(err, "empty command");
+        return -1;
+    }
+    bool is_container = false;
+    command *cmd = command_lookup(server_commands(srv), argc, argv, &is_container);
+    if (cmd == NULL) {
+        buf_printf(err, "unknown command '%.*s'", argv[0].len > 64 ? 64 : (int)argv[0].len,
+                   argv[0].ptr);
+        return -1;
+    }
+    int arity = cmd->def->arity;
+    if ((arity > 0 && arity != argc) || argc < -arity) {
+        buf_printf(err, "wrong number of arguments for '%s'", cmd->fullname);
+        return -1;
+    }
+    /* A stream holds writes and SELECT; reads change nothing and are
+     * skipped. Anything else would need a connection to run against. */
+    bool is_select = strcmp(cmd->fullname, "select") == 0;
+    if (!(cmd->def->flags & CMD_WRITE) && !is_select) {
+        if (cmd->def->flags & CMD_READONLY) return 0;
+        buf_printf(err, "'%s' cannot be replayed", cmd->fullname);
+        return -1;
+    }
+    keyspace *ks = server_keyspace(srv);
+    keyspace_set_now(ks, clock_wall_ms());
+    reply out;
+    reply_init(&out);
+    cmd_ctx ctx = {0};
+    ctx.argc = argc;
+    ctx.argv = argv;
+    ctx.cmd = cmd;
+    ctx.sess = sess;
+    ctx.ks = ks;
+    ctx.db = keyspace_db(ks, sess->db);
+    ctx.out = &out;
+    ctx.opts = server_cmd_options(srv);
+    ctx.server = srv;
+    cmd->def->handler(&ctx);
+    server_stats_of(srv)->dirty += ctx.dirty;
+    /* SELECT with a bad index must stop the load: what follows would land
+     * in the wrong database. Other errors (a write refused by the data it
+     * met) were refused the same way when first run. */
+    int rc = 0;
+    if (is_select && out.error_count > 0) {
+        buf_append_str(err, "invalid database in SELECT");
+        rc = -1;
+    }
+    reply_fini(&out);
+    return rc;
 }

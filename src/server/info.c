@@ -21,6 +21,7 @@
 #include "commands/command.h"
 #include "data/keyspace.h"
 #include "server/client.h"
+#include "server/appendonly.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "server/snapshot.h"
@@ -246,9 +247,11 @@ static void section_memory(server *s, buf *out) {
 
 static void section_persistence(server *s, buf *out) {
     const snapshot_stats *sn = snapshot_get_stats(server_snapshot(s));
+    appendonly_info ai;
+    appendonly_get_info(server_appendonly(s), &ai);
     int64_t now_ms = clock_wall_ms();
     buf_printf(out,
-               "loading:0\r\n"
+               "loading:%d\r\n"
                "async_loading:0\r\n"
                "current_cow_peak:0\r\n"
                "current_cow_size:0\r\n"
@@ -266,24 +269,41 @@ static void section_persistence(server *s, buf *out) {
                "rdb_last_cow_size:0\r\n"
                "rdb_last_load_keys_expired:%llu\r\n"
                "rdb_last_load_keys_loaded:%llu\r\n"
-               "aof_enabled:0\r\n"
-               "aof_rewrite_in_progress:0\r\n"
-               "aof_rewrite_scheduled:0\r\n"
-               "aof_last_rewrite_time_sec:-1\r\n"
-               "aof_current_rewrite_time_sec:-1\r\n"
-               "aof_last_bgrewrite_status:ok\r\n"
-               "aof_rewrites:0\r\n"
-               "aof_rewrites_consecutive_failures:0\r\n"
-               "aof_last_write_status:ok\r\n"
+               "aof_enabled:%d\r\n"
+               "aof_rewrite_in_progress:%d\r\n"
+               "aof_rewrite_scheduled:%d\r\n"
+               "aof_last_rewrite_time_sec:%lld\r\n"
+               "aof_current_rewrite_time_sec:%lld\r\n"
+               "aof_last_bgrewrite_status:%s\r\n"
+               "aof_rewrites:%llu\r\n"
+               "aof_rewrites_consecutive_failures:%llu\r\n"
+               "aof_last_write_status:%s\r\n"
                "aof_last_cow_size:0\r\n"
                "module_fork_in_progress:0\r\n"
                "module_fork_last_cow_size:0\r\n",
-               (unsigned long long)server_changes_since_save(s), sn->bgsave_in_progress ? 1 : 0,
+               server_is_loading(s) ? 1 : 0, (unsigned long long)server_changes_since_save(s),
+               sn->bgsave_in_progress ? 1 : 0,
                (long long)sn->last_save_s, sn->last_bgsave_ok ? "ok" : "err",
                (long long)sn->last_bgsave_time_s,
                sn->bgsave_in_progress ? (long long)((now_ms - sn->current_bgsave_start_ms) / 1000) : -1LL,
                (unsigned long long)sn->saves, (unsigned long long)sn->last_load_keys_expired,
-               (unsigned long long)sn->last_load_keys_loaded);
+               (unsigned long long)sn->last_load_keys_loaded, ai.enabled ? 1 : 0,
+               ai.rewrite_in_progress ? 1 : 0, ai.rewrite_scheduled ? 1 : 0,
+               (long long)ai.last_rewrite_time_s, (long long)ai.current_rewrite_time_s,
+               ai.last_bgrewrite_ok ? "ok" : "err", (unsigned long long)ai.rewrites,
+               (unsigned long long)ai.rewrites_consecutive_failures,
+               ai.last_write_ok ? "ok" : "err");
+    if (ai.enabled)
+        buf_printf(out,
+                   "aof_current_size:%lld\r\n"
+                   "aof_base_size:%lld\r\n"
+                   "aof_pending_rewrite:%d\r\n"
+                   "aof_buffer_length:%llu\r\n"
+                   "aof_pending_bio_fsync:%d\r\n"
+                   "aof_delayed_fsync:%llu\r\n",
+                   (long long)ai.current_size, (long long)ai.base_size,
+                   ai.rewrite_scheduled ? 1 : 0, (unsigned long long)ai.buffer_length,
+                   ai.pending_bio_fsync ? 1 : 0, (unsigned long long)ai.delayed_fsync);
 }
 
 static void section_stats(server *s, buf *out) {

@@ -32,6 +32,7 @@
 #include "base/net.h"
 #include "commands/session.h"
 #include "commands/groups.h"
+#include "commands/propagate.h"
 #include "data/evict.h"
 #include "data/keyspace.h"
 #include "server/client.h"
@@ -40,6 +41,7 @@
 #include "server/server_commands.h"
 #include "server/slowlog.h"
 #include "server/snapshot.h"
+#include "server/appendonly.h"
 
 #define MAX_ACCEPTS_PER_CALL 1000
 #define RESERVED_FDS 32
@@ -70,6 +72,12 @@ struct server {
     slowlog *slowlog;
     latency_monitor *latency;
     snapshot *snap;
+    appendonly *aof;
+    bool loading;
+    /* The write stream of the current execution unit and whether anything
+     * consumes it (the append-only file; replicas later). */
+    prop_batch prop;
+    bool prop_wanted;
 
     listener listeners[SERVER_MAX_LISTENERS];
     int nlisteners;
@@ -175,8 +183,17 @@ uint64_t server_changes_since_save(const server *s) {
     return s->stats.dirty;
 }
 bool server_is_loading(const server *s) {
-    (void)s;
-    return false;
+    return s->loading;
+}
+void server_set_loading(server *s, bool on) {
+    s->loading = on;
+    s->cmd_opts.replaying = on;
+}
+struct appendonly *server_appendonly(server *s) {
+    return s->aof;
+}
+bool server_child_running(const server *s) {
+    return snapshot_child_running(s->snap) || appendonly_child_running(s->aof);
 }
 void server_set_active_expire(server *s, bool on) {
     s->active_expire = on;
@@ -329,6 +346,8 @@ double server_instant_metric(const server *s, enum server_metric m) {
 
 /* ---- options derived from configuration ---- */
 
+static void on_key_evicted(void *ctx, int dbid, const char *key, size_t len);
+
 static enum evict_policy evict_policy_of(int cfg_policy) {
     switch (cfg_policy) {
     case CFG_EVICT_VOLATILE_LRU: return EVICT_VOLATILE_LRU;
@@ -347,6 +366,7 @@ void server_refresh_options(server *s) {
     s->cmd_opts.proto_max_bulk_len = cv->proto_max_bulk_len;
     s->cmd_opts.lazyfree_user_flush = cv->lazyfree_lazy_user_flush;
     s->cmd_opts.lazyfree_user_del = cv->lazyfree_lazy_user_del;
+    s->cmd_opts.lazyfree_expire = cv->lazyfree_lazy_expire;
     s->cmd_opts.cluster_enabled = cv->cluster_enabled;
     s->cmd_opts.rdb_compression = cv->rdbcompression;
     int p = cv->maxmemory_policy;
@@ -358,6 +378,8 @@ void server_refresh_options(server *s) {
     s->evict.policy = evict_policy_of(p);
     s->evict.maxmemory = (size_t)cv->maxmemory;
     s->evict.samples = cv->maxmemory_samples;
+    s->evict.on_evict = on_key_evicted;
+    s->evict.ctx = s;
     /* The normal class's limits are the ones client_check_output_limits
      * applies; a soft limit needs checking from its size on, to start its
      * timer. */
@@ -377,7 +399,45 @@ bool server_perform_evictions(server *s) {
     if (s->evict.maxmemory == 0) return false;
     size_t evicted = 0;
     enum evict_result r = evict_run(s->ks, s->evict_pool, &s->evict, 50000, &evicted);
+    /* Each eviction is its own unit: never wrapped with the command that
+     * triggered it. */
+    server_propagate(s, false);
     return r == EVICT_FAIL;
+}
+
+/* ---- the write stream ---- */
+
+prop_batch *server_prop_batch(server *s) {
+    return s->prop_wanted ? &s->prop : NULL;
+}
+
+void server_update_prop_wanted(server *s) {
+    s->prop_wanted = appendonly_enabled(s->aof);
+    if (!s->prop_wanted) prop_batch_clear(&s->prop);
+}
+
+void server_propagate(server *s, bool wrap) {
+    if (s->prop.count == 0) return;
+    appendonly_feed(s->aof, &s->prop, wrap && s->prop.count > 1);
+    prop_batch_clear(&s->prop);
+}
+
+/* Keys the keyspace removes on its own (expired on access or by the active
+ * cycle, evicted) reach the stream as deletions. */
+static void propagate_removal(server *s, int dbid, const char *key, size_t len, bool lazy) {
+    if (!s->prop_wanted) return;
+    resp_arg argv[2] = {lazy ? PROP_ARG("UNLINK") : PROP_ARG("DEL"), {.ptr = key, .len = len}};
+    prop_batch_add(&s->prop, dbid, 2, argv);
+}
+
+static void on_key_expired(void *ctx, int dbid, const char *key, size_t len) {
+    server *s = ctx;
+    propagate_removal(s, dbid, key, len, config_get_values(s->cfg)->lazyfree_lazy_expire);
+}
+
+static void on_key_evicted(void *ctx, int dbid, const char *key, size_t len) {
+    server *s = ctx;
+    propagate_removal(s, dbid, key, len, config_get_values(s->cfg)->lazyfree_lazy_eviction);
 }
 
 /* ---- listening ---- */
@@ -512,6 +572,9 @@ static void flush_and_close(server *s) {
 static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents) {
     (void)revents;
     server *s = w->data;
+    /* The append-only file first: a reply must not acknowledge a write
+     * the file does not have yet. */
+    appendonly_flush(s->aof);
     flush_and_close(s);
     if (s->shutdown_asap) ev_break(loop, EVBREAK_ALL);
 }
@@ -592,6 +655,7 @@ static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
         int64_t budget = period_us * (25 + 2 * (cv->active_expire_effort - 1)) / 100;
         int64_t t0 = clock_mono_us();
         keyspace_expire_cycle(s->ks, budget);
+        server_propagate(s, false);
         latency_record(s->latency, "expire-cycle", (clock_mono_us() - t0) / 1000,
                        cv->latency_monitor_threshold);
     }
@@ -601,6 +665,7 @@ static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
     close_idle_clients(s, now);
     evict_clients(s);
     snapshot_cron(s->snap);
+    appendonly_cron(s->aof);
 }
 
 static void restart_cron(server *s) {
@@ -618,6 +683,14 @@ static void restart_cron(server *s) {
 static int prepare_shutdown(server *s, int flags, const char **err) {
     const config_values *cv = config_get_values(s->cfg);
     snapshot_kill_child(s->snap);
+    if (appendonly_child_running(s->aof)) {
+        log_warning("There is a child rewriting the AOF. Killing it!");
+        appendonly_kill_child(s->aof);
+    }
+    if (appendonly_enabled(s->aof)) {
+        log_notice("Calling fsync() on the AOF file.");
+        appendonly_shutdown(s->aof);
+    }
     bool want_save = (flags & SHUTDOWN_SAVE) || (!(flags & SHUTDOWN_NOSAVE) && cv->save_count > 0);
     if (want_save) {
         log_notice("Saving the final RDB snapshot before exiting.");
@@ -716,6 +789,7 @@ static int apply_config(void *ctx, enum config_apply what, buf *err) {
         return 0;
     case CFG_APPLY_MAXCLIENTS: adjust_open_files(s); return 0;
     case CFG_APPLY_LOGLEVEL: log_set_level((enum log_level)cv->loglevel); return 0;
+    case CFG_APPLY_APPENDONLY: return appendonly_set_enabled(s->aof, cv->appendonly, err);
     case CFG_APPLY_MAXMEMORY:
         server_refresh_options(s);
         if (cv->maxmemory > 0 && (size_t)cv->maxmemory < mem_used_bytes())
@@ -779,6 +853,9 @@ server *server_new(config *cfg, int argc, char **argv) {
     make_run_id(s->replid);
     s->start_ms = clock_wall_ms();
     s->snap = snapshot_new(s);
+    s->aof = appendonly_new(s);
+    prop_batch_init(&s->prop);
+    keyspace_set_expired_hook(s->ks, on_key_expired, s);
     s->stats.last_reset_ms = s->start_ms;
     if (argc > 0) {
         char abs[PATH_MAX];
@@ -816,7 +893,9 @@ void server_free(server *s) {
     evict_pool_free(s->evict_pool);
     latency_free(s->latency);
     slowlog_free(s->slowlog);
+    appendonly_free(s->aof);
     snapshot_free(s->snap);
+    prop_batch_fini(&s->prop);
     command_registry_free(s->commands);
     keyspace_free(s->ks);
     config_free(s->cfg);
@@ -829,7 +908,8 @@ int server_run(server *s) {
     log_notice("Ready to accept connections");
     ev_run(s->loop, 0);
     /* Write what is queued (e.g. SHUTDOWN's callers get nothing, but other
-     * clients' last replies should go out). */
+     * clients' last replies should go out), the append-only file first. */
+    appendonly_shutdown(s->aof);
     flush_and_close(s);
     const config_values *cv = config_get_values(s->cfg);
     if (cv->pidfile && cv->pidfile[0]) unlink(cv->pidfile);

@@ -35,6 +35,7 @@ struct snapshot {
     ev_child child_watcher;
     uint64_t dirty_at_fork;
     int64_t last_bgsave_try_s;
+    bool scheduled; /* BGSAVE SCHEDULE waiting for another child */
 };
 
 static const config_values *cfgv(snapshot *sn) {
@@ -65,7 +66,7 @@ const snapshot_stats *snapshot_get_stats(const snapshot *sn) {
     return &sn->st;
 }
 
-static void fill_opts(snapshot *sn, rdb_save_opts *o) {
+void snapshot_fill_save_opts(snapshot *sn, rdb_save_opts *o) {
     memset(o, 0, sizeof(*o));
     o->compress = cfgv(sn)->rdbcompression;
     o->checksum = cfgv(sn)->rdbchecksum;
@@ -121,7 +122,7 @@ int snapshot_save(snapshot *sn, buf *err) {
         return -1;
     }
     rdb_save_opts o;
-    fill_opts(sn, &o);
+    snapshot_fill_save_opts(sn, &o);
     uint64_t dirty = server_stats_of(sn->srv)->dirty;
     buf why;
     buf_init(&why);
@@ -160,13 +161,28 @@ static void on_child_exit(struct ev_loop *loop, ev_child *w, int revents) {
     }
 }
 
-int snapshot_bgsave(snapshot *sn, buf *err) {
+int snapshot_bgsave(snapshot *sn, bool schedule, bool *scheduled, buf *err) {
+    if (scheduled) *scheduled = false;
     if (sn->child > 0) {
         buf_append_str(err, "ERR Background save already in progress");
         return -1;
     }
+    if (server_child_running(sn->srv)) {
+        /* Redis compat: one child at a time; the other one is the AOF
+         * rewrite. */
+        if (!schedule) {
+            buf_append_str(err, "ERR Another child process is active (AOF?): can't BGSAVE right "
+                                "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
+                                "possible.");
+            return -1;
+        }
+        sn->scheduled = true;
+        if (scheduled) *scheduled = true;
+        return 0;
+    }
+    sn->scheduled = false;
     rdb_save_opts o;
-    fill_opts(sn, &o);
+    snapshot_fill_save_opts(sn, &o);
     sn->dirty_at_fork = server_stats_of(sn->srv)->dirty;
     sn->last_bgsave_try_s = clock_wall_ms() / 1000;
     int64_t start = clock_mono_us();
@@ -202,7 +218,14 @@ int snapshot_bgsave(snapshot *sn, buf *err) {
 }
 
 void snapshot_cron(snapshot *sn) {
-    if (sn->child > 0) return;
+    if (sn->child > 0 || server_child_running(sn->srv)) return;
+    if (sn->scheduled) {
+        buf err;
+        buf_init(&err);
+        if (snapshot_bgsave(sn, false, NULL, &err) < 0) sn->st.last_bgsave_ok = false;
+        buf_fini(&err);
+        return;
+    }
     const config_values *cv = cfgv(sn);
     int64_t now = clock_wall_ms() / 1000;
     uint64_t dirty = server_stats_of(sn->srv)->dirty;
@@ -214,7 +237,7 @@ void snapshot_cron(snapshot *sn) {
                    (long long)sp->seconds);
         buf err;
         buf_init(&err);
-        if (snapshot_bgsave(sn, &err) < 0) sn->st.last_bgsave_ok = false;
+        if (snapshot_bgsave(sn, false, NULL, &err) < 0) sn->st.last_bgsave_ok = false;
         buf_fini(&err);
         break;
     }
@@ -255,6 +278,15 @@ int snapshot_reload(snapshot *sn, bool save, bool flush, buf *err) {
     buf_fini(&why);
     log_notice("DB reloaded by DEBUG RELOAD");
     return 0;
+}
+
+bool snapshot_child_running(const snapshot *sn) {
+    return sn->child > 0;
+}
+
+void snapshot_count_fork(snapshot *sn, int64_t fork_us) {
+    sn->st.last_fork_us = fork_us;
+    sn->st.forks++;
 }
 
 bool snapshot_writes_denied(const snapshot *sn) {

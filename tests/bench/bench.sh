@@ -28,13 +28,22 @@
 #   BENCH_CLIENTS      connections              (default 50)
 #   BENCH_MEM_KEYS     distinct keys for the memory row (default 1000000; 0 skips it)
 #   BENCH_PORT         first of two ports       (default 22700)
-#   BENCH_PIN          no|yes|auto: pin the servers and the client to different CPUs with
-#                      taskset (auto: when there are 2 or more CPUs). Default no: on the
-#                      2-vCPU machine it was tried on, pinning made the rounds no steadier
-#                      and moved some ratios (INCR -P 16 by about 0.15), so unpinned numbers
-#                      are the ones to quote unless a machine shows otherwise.
+#   BENCH_PIN          no|yes|auto|shared (default no).
+#                      no: the scheduler places everything.
+#                      yes: both servers on CPU 0, redis-benchmark on the other CPUs
+#                      (auto: yes when there are 2 or more CPUs).
+#                      shared: both servers and redis-benchmark on CPU 0, so ops/s is
+#                      bounded by the whole CPU cost of a request (client plus server)
+#                      rather than by the client alone.
+#                      Why it matters: redis-benchmark is one thread. On a 2-vCPU machine
+#                      it saturates its core before either server does (each server sat
+#                      at 65-78% of a core in unpinned P1 runs), so unpinned ops/s mostly
+#                      measure the client and both servers come out at parity. The
+#                      "server us/op" columns (on-CPU time of the server process from
+#                      /proc/PID/schedstat divided by requests) measure the server itself
+#                      in every mode.
 #   BENCH_CSV          also write every single run to this file (round,server,test,pipeline,
-#                      requests,ops_per_sec)
+#                      requests,ops_per_sec,server_us_per_op)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -81,15 +90,19 @@ SERVER_PIN=()
 CLIENT_PIN=()
 case $BENCH_PIN in
 auto) if ((NCPU >= 2)) && command -v taskset >/dev/null; then BENCH_PIN=yes; else BENCH_PIN=no; fi ;;
-yes | no) ;;
-*) die "BENCH_PIN must be auto, yes or no" ;;
+yes | no | shared) ;;
+*) die "BENCH_PIN must be auto, yes, no or shared" ;;
 esac
+[[ $BENCH_PIN == no ]] || need taskset BENCH_PIN=no
 if [[ $BENCH_PIN == yes ]]; then
     ((NCPU >= 2)) || die "BENCH_PIN=yes needs at least 2 CPUs"
     # Both servers share CPU 0: only one of them is busy at any time. The
     # client gets every other CPU, so it never competes with the server.
     SERVER_PIN=(taskset -c 0)
     if ((NCPU == 2)); then CLIENT_PIN=(taskset -c 1); else CLIENT_PIN=(taskset -c "1-$((NCPU - 1))"); fi
+elif [[ $BENCH_PIN == shared ]]; then
+    SERVER_PIN=(taskset -c 0)
+    CLIENT_PIN=(taskset -c 0)
 fi
 
 # ---- server lifecycle --------------------------------------------------------
@@ -185,10 +198,39 @@ run_bench() { # port test pipeline requests [extra args...]
     echo "$rps"
 }
 
+# Nanoseconds the process has spent on a CPU so far (schedstat's first
+# field; falls back to utime+stime ticks from stat where schedstat is absent).
+cpu_ns() { # pid
+    local pid=$1 run rest
+    if read -r run rest <"/proc/$pid/schedstat" 2>/dev/null; then
+        echo "$run"
+    else
+        awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1e9 / hz }' \
+            "/proc/$pid/stat"
+    fi
+}
+
+# One run against a server whose PID is known; prints "ops_per_sec us_per_op"
+# where us_per_op is the server's CPU time divided by the requests made.
+run_measured() { # pid port test pipeline requests
+    local pid=$1 port=$2 test=$3 pipeline=$4 requests=$5 before after rps
+    before=$(cpu_ns "$pid") || return 1
+    rps=$(run_bench "$port" "$test" "$pipeline" "$requests") || return 1
+    after=$(cpu_ns "$pid") || return 1
+    awk -v r="$rps" -v a="$after" -v b="$before" -v n="$requests" \
+        'BEGIN { printf "%s %.3f", r, (a - b) / 1000 / n }'
+}
+
 median() { # values...
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR % 2) printf "%.0f", v[(NR + 1) / 2];
-        else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    median_fmt "%.0f" "$@"
+}
+
+median_fmt() { # printf-format values...
+    local fmt=$1
+    shift
+    printf '%s\n' "$@" | sort -g | awk -v f="$fmt" '{ v[NR] = $1 } END {
+        if (NR % 2) printf f, v[(NR + 1) / 2];
+        else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 ratio() { # a b
@@ -227,6 +269,8 @@ echo "redis:     $("$REDIS_SERVER_BIN" --version 2>&1 | head -n 1)"
 echo "client:    $("$REDIS_BENCHMARK_BIN" --version 2>&1 | head -n 1)"
 if [[ $BENCH_PIN == yes ]]; then
     echo "pinning:   servers on CPU 0, redis-benchmark on CPU ${CLIENT_PIN[2]} (taskset)"
+elif [[ $BENCH_PIN == shared ]]; then
+    echo "pinning:   servers and redis-benchmark all on CPU 0 (taskset; BENCH_PIN=shared)"
 else
     echo "pinning:   none"
 fi
@@ -234,14 +278,14 @@ echo "setup:     loopback, --save \"\" --appendonly no, -c $BENCH_CLIENTS, $BENC
     "order T R / R T alternating, median of rounds"
 echo
 
-[[ -z $BENCH_CSV ]] || echo "round,server,test,pipeline,requests,ops_per_sec" >"$BENCH_CSV"
+[[ -z $BENCH_CSV ]] || echo "round,server,test,pipeline,requests,ops_per_sec,server_us_per_op" >"$BENCH_CSV"
 start_both
 failed=0
 missing=()
 
 # ---- throughput rows ---------------------------------------------------------
 
-declare -A REQ T_RES R_RES
+declare -A REQ T_RES R_RES T_CPU R_CPU
 rows=()
 for test in $BENCH_TESTS; do
     if ! supports "$T_PORT" "$test"; then
@@ -274,27 +318,31 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
         if ((round % 2)); then order="T R"; else order="R T"; fi
         for who in $order; do
             if [[ $who == T ]]; then
-                v=$(run_bench "$T_PORT" "$test" "$p" "$n") || exit 1
+                read -r v us <<<"$(run_measured "$T_PID" "$T_PORT" "$test" "$p" "$n")"
+                [[ -n ${us:-} ]] || exit 1
                 T_RES[$row]="${T_RES[$row]:-} $v"
+                T_CPU[$row]="${T_CPU[$row]:-} $us"
                 server=tessera
             else
-                v=$(run_bench "$R_PORT" "$test" "$p" "$n") || exit 1
+                read -r v us <<<"$(run_measured "$R_PID" "$R_PORT" "$test" "$p" "$n")"
+                [[ -n ${us:-} ]] || exit 1
                 R_RES[$row]="${R_RES[$row]:-} $v"
+                R_CPU[$row]="${R_CPU[$row]:-} $us"
                 server=redis
             fi
-            [[ -z $BENCH_CSV ]] || echo "$round,$server,$test,$p,$n,$v" >>"$BENCH_CSV"
+            [[ -z $BENCH_CSV ]] || echo "$round,$server,$test,$p,$n,$v,$us" >>"$BENCH_CSV"
         done
     done
     echo "round $round/$BENCH_ROUNDS done (load avg $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
 
-printf '%-6s %3s %9s %12s %12s %7s %8s %8s\n' \
-    test -P requests "tessera/s" "redis/s" ratio "spr(T)" "spr(R)"
+printf '%-6s %3s %9s %12s %12s %6s %7s %7s %9s %9s %6s\n' \
+    test -P requests "tessera/s" "redis/s" ratio "spr(T)" "spr(R)" "T us/op" "R us/op" "cpu"
 for test in $BENCH_TESTS; do
     for p in $BENCH_PIPELINES; do
         row="$test:$p"
         if [[ -z ${REQ[$row]:-} ]]; then
-            printf '%-6s %3s %9s %12s %12s %7s\n' "$test" "$p" - unsupported - -
+            printf '%-6s %3s %9s %12s %12s %6s\n' "$test" "$p" - unsupported - -
             continue
         fi
         # shellcheck disable=SC2086
@@ -302,12 +350,18 @@ for test in $BENCH_TESTS; do
         # shellcheck disable=SC2086
         rm_=$(median ${R_RES[$row]})
         # shellcheck disable=SC2086
-        printf '%-6s %3s %9s %12s %12s %7s %8s %8s\n' "$test" "$p" "${REQ[$row]}" "$tm" "$rm_" \
-            "$(ratio "$tm" "$rm_")" "$(spread ${T_RES[$row]})" "$(spread ${R_RES[$row]})"
+        tc=$(median_fmt "%.3f" ${T_CPU[$row]})
+        # shellcheck disable=SC2086
+        rc=$(median_fmt "%.3f" ${R_CPU[$row]})
+        # shellcheck disable=SC2086
+        printf '%-6s %3s %9s %12s %12s %6s %7s %7s %9s %9s %6s\n' "$test" "$p" "${REQ[$row]}" \
+            "$tm" "$rm_" "$(ratio "$tm" "$rm_")" "$(spread ${T_RES[$row]})" \
+            "$(spread ${R_RES[$row]})" "$tc" "$rc" "$(ratio "$rc" "$tc")"
     done
 done
-echo "(ops/s are medians of $BENCH_ROUNDS runs; ratio = tessera/redis, higher is better for" \
-    "tessera; spr = (max-min)/median over the rounds)"
+echo "(medians of $BENCH_ROUNDS runs. ratio = tessera/redis ops/s; cpu = redis/tessera server" \
+    "CPU time per request; for both, higher is better for tessera. spr = (max-min)/median of" \
+    "ops/s over the rounds)"
 
 # ---- memory row --------------------------------------------------------------
 

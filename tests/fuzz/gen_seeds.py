@@ -186,4 +186,26 @@ for name, body in {
 }.items():
     write("fuzz_restore", name, b"\x02" + body)
 
+# fuzz_aof: byte 0 picks the target (odd: manifest, even: reader, bits 1-2
+# the reader's small read size), byte 1 seeds the read sizes.
+def aof(name, mode, body):
+    write("fuzz_aof", name, bytes([mode, 0x5A]) + body)
+
+
+aof("manifest_redis", 1, b"file appendonly.aof.2.base.rdb seq 2 type b\n"
+    b"file appendonly.aof.2.incr.aof seq 2 type i\n")
+aof("manifest_history_quoted", 1, b'file "my aof.3.base.aof" seq 3 type b\n'
+    b'file "my aof.2.incr.aof" seq 2 type h\nfile "my aof.2.base.aof" seq 2 type h\n'
+    b'file "my aof.3.incr.aof" seq 3 type i\n')
+aof("manifest_comments_keys", 1, b"# hand written\nTYPE i Seq 4 FILE 'a b' future x\r\n"
+    b'file "\\x01\\n" seq 9 type i\nfile a seq 1 type h\n')
+aof("manifest_bad", 1, b"file a seq 1 type b\nfile b seq 1 type b\nfile \"c seq x\n")
+tx = mbulk("MULTI") + mbulk("SET", "a", "1") + mbulk("INCR", "b") + mbulk("EXEC")
+aof("reader_commands", 0, mbulk("SELECT", "0") + mbulk("SET", "k", "v") + tx + mbulk("DEL", "k"))
+aof("reader_annotations", 2, b"#TS:1700000000\r\n" + mbulk("PING") + b"#x\n" + mbulk("SET", "k", "v"))
+aof("reader_open_multi", 4, mbulk("SET", "a", "1") + mbulk("MULTI") + mbulk("SET", "b", "2"))
+aof("reader_torn", 6, mbulk("SET", "k", "v") + b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nab")
+aof("reader_garbage", 0, mbulk("PING") + b"GARBAGE\r\n" + mbulk("PING") + b"*0\r\n")
+aof("reader_huge_len", 2, b"*1\r\n$9223372036854775000\r\nabc")
+
 print("seed corpus written under", os.path.join(ROOT, "corpus"), file=sys.stderr)
