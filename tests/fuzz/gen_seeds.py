@@ -164,6 +164,8 @@ for name, prog in programs.items():
 # (mode 0) and without their footer (mode 2, the target appends one).
 FIXTURES = os.path.join(ROOT, "..", "unit", "fixtures")
 for fx in sorted(os.listdir(FIXTURES)):
+    if not os.path.isfile(os.path.join(FIXTURES, fx)):
+        continue
     with open(os.path.join(FIXTURES, fx), "rb") as f:
         data = f.read()
     if fx.startswith("redis-7.0.15-dump-"):
