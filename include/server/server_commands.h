@@ -11,5 +11,7 @@ extern const command_def cmd_command_defs[];
 /* DUMP and RESTORE: they need persist/rdb, which the commands layer may not
  * include. */
 extern const command_def cmd_dump_defs[];
+/* REPLICAOF, REPLCONF, PSYNC, SYNC, WAIT. */
+extern const command_def cmd_replication_defs[];
 
 #endif

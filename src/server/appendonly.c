@@ -293,31 +293,9 @@ static void measure(appendonly *a) {
 
 /* ---- writing ---- */
 
-static void append_command(buf *out, int argc, const resp_arg *argv) {
-    prop_encode(out, argc, argv);
-}
-
-static void append_select(appendonly *a, int dbid) {
-    if (dbid == a->selected_db) return;
-    char num[16];
-    int n = snprintf(num, sizeof(num), "%d", dbid);
-    resp_arg argv[2] = {PROP_ARG("SELECT"), {.ptr = num, .len = (size_t)n}};
-    append_command(&a->pending, 2, argv);
-    a->selected_db = dbid;
-}
-
 void appendonly_feed(appendonly *a, const prop_batch *b, bool wrap) {
-    if (!a->on || b->count == 0) return;
-    /* MULTI goes after the SELECT of the first operation, so that the
-     * transaction holds only the unit's own commands. */
-    append_select(a, b->ops[0].dbid);
-    if (wrap) append_command(&a->pending, 1, &PROP_ARG("MULTI"));
-    for (size_t i = 0; i < b->count; i++) {
-        const prop_op *op = &b->ops[i];
-        append_select(a, op->dbid);
-        buf_append(&a->pending, b->bytes.data + op->off, op->len);
-    }
-    if (wrap) append_command(&a->pending, 1, &PROP_ARG("EXEC"));
+    if (!a->on) return;
+    prop_batch_encode(b, wrap, &a->selected_db, &a->pending);
 }
 
 static void write_failed(appendonly *a, int e, const char *what) {

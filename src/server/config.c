@@ -148,6 +148,8 @@ static void mirror_all(config *c) {
     memcpy(c->v.obuf, sp->obuf, sizeof(c->v.obuf));
     c->v.notify_keyspace_events = sp->notify;
     c->v.dir = sp->dir;
+    c->v.replicaof_host = sp->replicaof_host;
+    c->v.replicaof_port = sp->replicaof_port;
 }
 
 /* ------------------------------------------------------------------------
@@ -1016,4 +1018,11 @@ int config_set_ex(config *c, unsigned flags, int npairs, const char *const *name
 int config_set(config *c, int npairs, const char *const *names, const size_t *name_lens,
                const char *const *values, const size_t *value_lens, buf *err) {
     return config_set_ex(c, 0, npairs, names, name_lens, values, value_lens, err);
+}
+
+void config_set_replicaof(config *c, const char *host, int port) {
+    mem_free(c->sp.replicaof_host);
+    c->sp.replicaof_host = host ? mem_strdup(host) : NULL;
+    c->sp.replicaof_port = host ? port : 0;
+    mirror_all(c);
 }

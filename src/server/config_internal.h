@@ -61,6 +61,8 @@ typedef struct cfg_special_state {
     double *pct;
     int pct_count;
     char *dir; /* absolute */
+    char *replicaof_host; /* NULL: not a replica */
+    int replicaof_port;
 } cfg_special_state;
 
 /* How the special options (save, bind, dir, ...) parse, show and rewrite
