@@ -384,7 +384,7 @@ static void rewrite_dir(const config *c, cfg_rewrite_state *rw, int opt) {
     buf line;
     buf_init(&line);
     buf_append_str(&line, "dir ");
-    cfg_append_repr(&line, c->sp.dir, strlen(c->sp.dir));
+    buf_append_quoted(&line, c->sp.dir, strlen(c->sp.dir));
     cfg_rewrite_line(rw, opt, &line, true);
 }
 
@@ -579,7 +579,7 @@ static void rewrite_notify(const config *c, cfg_rewrite_state *rw, int opt) {
     buf_init(&line);
     cfg_notify_format(c->sp.notify, &flags);
     buf_append_str(&line, "notify-keyspace-events ");
-    cfg_append_repr(&line, flags.data ? flags.data : "", flags.len);
+    buf_append_quoted(&line, flags.data ? flags.data : "", flags.len);
     buf_fini(&flags);
     cfg_rewrite_line(rw, opt, &line, c->sp.notify != 0);
 }
