@@ -166,6 +166,8 @@ typedef struct config_values {
     bool replica_serve_stale_data;
     bool repl_diskless_sync;
     int repl_diskless_sync_delay;
+    int repl_diskless_sync_max_replicas;
+    int64_t repl_backlog_ttl;
     int64_t repl_backlog_size;
     int repl_timeout;
     int repl_ping_replica_period;

@@ -36,6 +36,8 @@ void repl_start(replication *r);
 
 bool repl_is_replica(const replication *r);
 bool repl_child_running(const replication *r);
+/* Stops a snapshot child made for replicas (shutdown). */
+void repl_kill_child(replication *r);
 /* REPLCONF options given before PSYNC are kept with the client; PSYNC
  * adopts them. */
 void repl_adopt_pre(replication *r, struct client *c);

@@ -916,7 +916,8 @@ const cfg_option cfg_options[] = {
     {NUM("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, INT_MAX, 10, 0), MI(min_replicas_max_lag)},
     {NUM("watchdog-period", NULL, HIDDEN, 0, INT_MAX, 0, 0), .check = check_no_watchdog},
     {NUM("shutdown-timeout", NULL, 0, 0, INT_MAX, 10, 0), MI(shutdown_timeout_s)},
-    {NUM("repl-diskless-sync-max-replicas", NULL, 0, 0, INT_MAX, 0, 0)},
+    {NUM("repl-diskless-sync-max-replicas", NULL, 0, 0, INT_MAX, 0, 0),
+     MI(repl_diskless_sync_max_replicas)},
     {NUM("tls-port", NULL, 0, 0, 65535, 0, 0), .check = check_no_tls},
     {NUM("tls-session-cache-size", NULL, 0, 0, INT_MAX, 20 * 1024, 0)},
     {NUM("tls-session-cache-timeout", NULL, 0, 0, INT_MAX, 300, 0)},
@@ -973,7 +974,7 @@ const cfg_option cfg_options[] = {
     /* ssize_t, time_t, off_t */
     {NUM("maxmemory-clients", NULL, 0, -100, LLONG_MAX_, 0, MEM | CFG_N_PERCENT),
      ML(maxmemory_clients)},
-    {NUM("repl-backlog-ttl", NULL, 0, 0, LONG_MAX_, 3600, 0)},
+    {NUM("repl-backlog-ttl", NULL, 0, 0, LONG_MAX_, 3600, 0), ML(repl_backlog_ttl)},
     {NUM("auto-aof-rewrite-min-size", NULL, 0, 0, LLONG_MAX_, 64 * MB_, MEM),
      ML(auto_aof_rewrite_min_size)},
     {NUM("loading-process-events-interval-bytes", NULL, HIDDEN, 1024, INT_MAX, 2 * MB_, 0)},

@@ -96,6 +96,7 @@ struct replication {
     /* Primary side. */
     list_node peers;
     int64_t last_ping_ms;
+    int64_t no_replicas_since_ms; /* for repl-backlog-ttl; 0: replicas present */
     pid_t child;
     ev_child child_watcher;
     bool child_diskless;
@@ -170,6 +171,23 @@ void repl_free(replication *r) {
 
 bool repl_child_running(const replication *r) {
     return r->child > 0;
+}
+
+static void fail_waiting_peers(replication *r);
+
+void repl_kill_child(replication *r) {
+    if (r->child <= 0) return;
+    log_warning("There is a child saving an .rdb for replicas. Killing it!");
+    kill(r->child, SIGUSR1);
+    waitpid(r->child, NULL, 0);
+    ev_child_stop(server_loop(r->srv), &r->child_watcher);
+    r->child = 0;
+    if (r->pipe_fd >= 0) {
+        ev_io_stop(server_loop(r->srv), &r->pipe_io);
+        close(r->pipe_fd);
+        r->pipe_fd = -1;
+    }
+    fail_waiting_peers(r);
 }
 
 bool repl_is_replica(const replication *r) {
@@ -1292,15 +1310,36 @@ void repl_cron(replication *r) {
             client_close_asap(p->c);
         }
     }
-    /* Diskless syncs start once the first waiting replica waited enough. */
+    /* Diskless syncs start once the first waiting replica waited enough,
+     * or enough replicas are waiting. */
     if (r->child == 0 && any_peer_in(r, PEER_WAIT_START)) {
         int64_t oldest = now;
+        int waiting = 0;
         list_foreach(pos, &r->peers) {
             repl_peer *p = container_of(pos, repl_peer, node);
-            if (p->state == PEER_WAIT_START && p->wait_since_ms < oldest) oldest = p->wait_since_ms;
+            if (p->state != PEER_WAIT_START) continue;
+            waiting++;
+            if (p->wait_since_ms < oldest) oldest = p->wait_since_ms;
         }
-        if (!cv->repl_diskless_sync || now - oldest >= (int64_t)cv->repl_diskless_sync_delay * 1000)
+        int max = cv->repl_diskless_sync_max_replicas;
+        if (!cv->repl_diskless_sync || now - oldest >= (int64_t)cv->repl_diskless_sync_delay * 1000 ||
+            (max > 0 && waiting >= max))
             start_full_sync(r);
+    }
+    /* A primary without replicas frees its backlog after repl-backlog-ttl. */
+    if (!repl_is_replica(r) && r->bl && cv->repl_backlog_ttl > 0) {
+        if (!list_empty(&r->peers)) {
+            r->no_replicas_since_ms = 0;
+        } else if (r->no_replicas_since_ms == 0) {
+            r->no_replicas_since_ms = now;
+        } else if (now - r->no_replicas_since_ms > cv->repl_backlog_ttl * 1000) {
+            log_notice("Replication backlog freed after %lld seconds without connected replicas.",
+                       (long long)cv->repl_backlog_ttl);
+            backlog_free(r->bl);
+            r->bl = NULL;
+            r->no_replicas_since_ms = 0;
+            server_update_prop_wanted(r->srv);
+        }
     }
 }
 

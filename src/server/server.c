@@ -743,6 +743,7 @@ static void restart_cron(server *s) {
 static int prepare_shutdown(server *s, int flags, const char **err) {
     const config_values *cv = config_get_values(s->cfg);
     snapshot_kill_child(s->snap);
+    repl_kill_child(s->repl);
     if (appendonly_child_running(s->aof)) {
         log_warning("There is a child rewriting the AOF. Killing it!");
         appendonly_kill_child(s->aof);

@@ -326,3 +326,57 @@ func TestReplicationMinReplicasToWrite(t *testing.T) {
 	waitLinkUp(t, r.Dial(t))
 	waitFor(t, "writes to be accepted", func() bool { return pc.DoStr("SET", "k", "v") == "+OK\r\n" })
 }
+
+// A primary with requirepass: the replica authenticates with masterauth
+// (and masteruser), against Tessera and against redis-server.
+func TestReplicationMasterauth(t *testing.T) {
+	for _, ref := range []bool{false, true} {
+		t.Run(fmt.Sprintf("redis-primary-%v", ref), func(t *testing.T) {
+			if ref {
+				harness.RequireBinary(t, harness.RedisServerBin())
+			}
+			p := harness.Start(t, harness.Options{Reference: ref, Password: "s3cret",
+				Args: []string{"--save", "", "--repl-diskless-sync-delay", "0", "--requirepass", "s3cret"}})
+			r := harness.Start(t, harness.Options{Args: []string{"--save", "", "--replicaof",
+				"127.0.0.1", strconv.Itoa(p.Port), "--masteruser", "default", "--masterauth", "s3cret"}})
+			pc := p.Dial(t)
+			pc.Expect("+OK\r\n", "AUTH", "s3cret")
+			pc.Expect("+OK\r\n", "SET", "k", "v")
+			rc := r.Dial(t)
+			waitLinkUp(t, rc)
+			waitCaughtUp(t, pc, rc)
+			rc.Expect("$1\r\nv\r\n", "GET", "k")
+
+			// A wrong password keeps the link down and says why.
+			bad := harness.Start(t, harness.Options{Args: []string{"--save", "", "--replicaof",
+				"127.0.0.1", strconv.Itoa(p.Port), "--masterauth", "wrong"}})
+			if !bad.WaitLog("Unable to AUTH to MASTER", 10*time.Second) {
+				t.Errorf("no AUTH failure in the log:\n%s", bad.LogTail(10))
+			}
+			if got := infoValue(bad.Dial(t), "replication", "master_link_status"); got != "down" {
+				t.Errorf("master_link_status with a wrong password = %q", got)
+			}
+		})
+	}
+}
+
+// A replica with appendonly yes keeps what it received in its own AOF:
+// restarted as a standalone server from that file, it has the data.
+func TestReplicationReplicaWithAOF(t *testing.T) {
+	p := harness.Start(t, harness.Options{Args: []string{"--save", "", "--repl-diskless-sync-delay", "0"}})
+	pc := p.Dial(t)
+	fillStrings(pc, 20)
+	dir := t.TempDir()
+	r := harness.Start(t, harness.Options{Args: []string{"--dir", dir, "--save", "", "--appendonly", "yes",
+		"--replicaof", "127.0.0.1", strconv.Itoa(p.Port)}})
+	rc := r.Dial(t)
+	waitLinkUp(t, rc)
+	pc.Expect("+OK\r\n", "SET", "streamed", "yes")
+	waitCaughtUp(t, pc, rc)
+	waitNoRewrite(t, rc)
+	r.Kill()
+	alone := startAOF(t, dir)
+	ac := alone.Dial(t)
+	checkStrings(t, ac, 20)
+	ac.Expect("$3\r\nyes\r\n", "GET", "streamed")
+}
