@@ -124,6 +124,9 @@ bool server_is_loading(const server *s);
 /* While loading, clients get LOADING and commands replay (cmd_options
  * replaying). */
 void server_set_loading(server *s, bool on);
+/* Progress hook for loaders (ctx: the server): now and then serves clients,
+ * who get LOADING. */
+void server_loading_progress(void *ctx);
 /* Whether a child process (BGSAVE, AOF rewrite) runs: one at a time. */
 bool server_child_running(const server *s);
 struct appendonly;

@@ -484,6 +484,7 @@ static int replay_file(appendonly *a, const char *path, const char *name, int64_
             rc = -1;
             break;
         }
+        if ((r.commands & 1023) == 0) server_loading_progress(a->srv);
     }
     if (rc == 0 && st == AOF_READ_TRUNCATED && last && cfgv(a)->aof_load_truncated) {
         int64_t cut = aof_reader_cut_offset(&r);
@@ -518,7 +519,9 @@ static int replay_file(appendonly *a, const char *path, const char *name, int64_
 static int load_rdb_part(appendonly *a, const char *path, const char *name, int64_t *end) {
     rdb_load_opts o = {.skip_expired = true,
                        .verify_checksum = cfgv(a)->rdbchecksum,
-                       .now_ms = clock_wall_ms()};
+                       .now_ms = clock_wall_ms(),
+                       .progress = server_loading_progress,
+                       .progress_ctx = a->srv};
     rdb_load_info info;
     buf err;
     buf_init(&err);

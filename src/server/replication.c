@@ -968,7 +968,11 @@ static bool load_transfer(replication *r) {
     log_notice("MASTER <-> REPLICA sync: Loading DB in memory");
     rdb_load_opts o = {.skip_expired = false,
                        .verify_checksum = cfgv(r)->rdbchecksum,
-                       .now_ms = clock_wall_ms()};
+                       .now_ms = clock_wall_ms(),
+                       .progress = server_loading_progress,
+                       .progress_ctx = r->srv};
+    /* Clients are served (LOADING) while it loads; the link waits. */
+    ev_io_stop(server_loop(r->srv), &r->io);
     rdb_load_info info;
     buf err;
     buf_init(&err);

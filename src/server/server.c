@@ -78,6 +78,7 @@ struct server {
     list_node waiting; /* clients blocked in WAIT */
     bool want_acks;    /* a WAIT started: ask replicas before sleeping */
     bool loading;
+    int64_t loading_tick_ms;
     /* The write stream of the current execution unit and whether anything
      * consumes it (the append-only file; replicas later). */
     prop_batch prop;
@@ -185,10 +186,29 @@ uint64_t server_changes_since_save(const server *s) {
 bool server_is_loading(const server *s) {
     return s->loading;
 }
+static void restart_cron(server *s);
+
 void server_set_loading(server *s, bool on) {
     s->loading = on;
     s->cmd_opts.replaying = on;
     server_refresh_expire_mode(s);
+    /* The cron (saves, rewrites, expiry) waits for the load to finish;
+     * only client I/O is served meanwhile. */
+    if (on) {
+        ev_timer_stop(s->loop, &s->cron);
+        s->loading_tick_ms = clock_mono_ms();
+    } else {
+        restart_cron(s);
+    }
+}
+
+void server_loading_progress(void *ctx) {
+    server *s = ctx;
+    int64_t now = clock_mono_ms();
+    if (now - s->loading_tick_ms < 50) return;
+    s->loading_tick_ms = now;
+    /* Accept and answer clients (LOADING) without waiting for events. */
+    ev_run(s->loop, EVRUN_NOWAIT);
 }
 void server_refresh_expire_mode(server *s) {
     enum ks_expire_mode mode = KS_EXPIRE_DELETE;
