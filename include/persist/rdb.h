@@ -25,6 +25,12 @@ typedef struct rdb_save_opts {
     bool save_lfu; /* write access frequencies (LFU policies) */
     uint64_t used_mem;
     int64_t now_ms;
+    /* Replication history (repl-id, repl-offset, repl-stream-db aux
+     * fields), so that a restarted replica can resume with a partial
+     * resync; repl_id NULL: none. */
+    const char *repl_id;
+    int64_t repl_offset;
+    int repl_stream_db;
 } rdb_save_opts;
 
 typedef struct rdb_load_opts {
@@ -44,6 +50,11 @@ typedef struct rdb_load_info {
     uint64_t used_mem;
     uint64_t keys_loaded;
     uint64_t keys_expired;
+    /* repl-id / repl-offset / repl-stream-db when the file has them. */
+    bool has_repl;
+    char repl_id[41];
+    int64_t repl_offset;
+    int repl_stream_db;
     /* Where the snapshot ended: an old-style append-only file goes on
      * with commands after it. */
     uint64_t end_offset;

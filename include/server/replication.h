@@ -46,6 +46,12 @@ void repl_send_ack_if_asked(replication *r, struct client *c);
 /* A replica whose link to the primary is up. */
 bool repl_link_up(const replication *r);
 
+/* For snapshots: the replication id, offset and stream database to record
+ * (NULL when there is no history to continue). */
+const char *repl_save_info(const replication *r, int64_t *offset, int *stream_db);
+/* At start-up, from a snapshot's aux fields: a replica continues that
+ * history with PSYNC. */
+void repl_restore_history(replication *r, const char *replid, int64_t offset, int stream_db);
 /* CONFIG SET repl-backlog-size. */
 void repl_resize_backlog(replication *r);
 /* Whether the write stream of local commands goes to replicas (a primary

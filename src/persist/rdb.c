@@ -232,6 +232,13 @@ int rdb_save_fd(keyspace *ks, int fd, const rdb_save_opts *o, buf *err) {
     w_aux(&w, "ctime", tmp);
     snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)o->used_mem);
     w_aux(&w, "used-mem", tmp);
+    if (o->repl_id) {
+        snprintf(tmp, sizeof(tmp), "%d", o->repl_stream_db);
+        w_aux(&w, "repl-stream-db", tmp);
+        w_aux(&w, "repl-id", o->repl_id);
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)o->repl_offset);
+        w_aux(&w, "repl-offset", tmp);
+    }
     w_aux(&w, "aof-base", "0");
     save_ctx ctx = {&w, o, ks};
     for (int i = 0; i < keyspace_db_count(ks) && w.error == 0; i++) {
@@ -516,6 +523,13 @@ static bool read_aux(reader *r, rdb_load_info *info) {
         info->ctime = strtoll(v, NULL, 10);
     else if (klen == 8 && memcmp(k, "used-mem", 8) == 0)
         info->used_mem = strtoull(v, NULL, 10);
+    else if (klen == 14 && memcmp(k, "repl-stream-db", 14) == 0)
+        info->repl_stream_db = (int)strtol(v, NULL, 10);
+    else if (klen == 7 && memcmp(k, "repl-id", 7) == 0 && vlen == 40) {
+        memcpy(info->repl_id, v, 41);
+        info->has_repl = true;
+    } else if (klen == 11 && memcmp(k, "repl-offset", 11) == 0)
+        info->repl_offset = strtoll(v, NULL, 10);
     mem_free(k);
     mem_free(v);
     return true;
@@ -584,6 +598,8 @@ static bool read_pair(reader *r, keyspace *ks, db *d, unsigned type, pending_met
 
 static int load(reader *r, keyspace *ks, const rdb_load_opts *o, rdb_load_info *info) {
     memset(info, 0, sizeof(*info));
+    info->repl_offset = -1;
+    info->repl_stream_db = -1;
     char magic[10] = {0};
     if (!r_bytes(r, magic, 9)) return ERR_SYNTAX;
     if (memcmp(magic, "REDIS", 5) != 0) {

@@ -130,6 +130,7 @@ struct replication {
     size_t tail_len;
     char new_replid[41];
     int64_t new_offset;
+    int stream_db; /* database the primary's stream is in (for a partial resync) */
     bool sync_in_progress;
 };
 
@@ -235,6 +236,31 @@ static void stream_append(replication *r, const char *data, size_t len) {
             buf_append(&p->pending, data, len);
         }
     }
+}
+
+const char *repl_save_info(const replication *r, int64_t *offset, int *stream_db) {
+    /* What a later start can continue from: a replica's history (when it
+     * has one), or a primary's while replicas follow it. */
+    if (r->bl == NULL) return NULL;
+    *offset = r->offset;
+    if (repl_is_replica(r))
+        *stream_db = r->primary ? r->primary->sess.db : r->stream_db;
+    else
+        *stream_db = r->seldb < 0 ? 0 : r->seldb;
+    return r->replid;
+}
+
+void repl_restore_history(replication *r, const char *replid, int64_t offset, int stream_db) {
+    const config_values *cv = cfgv(r);
+    if (cv->replicaof_host == NULL) return; /* a primary starts a history of its own */
+    memcpy(r->replid, replid, 40);
+    r->replid[40] = '\0';
+    r->offset = offset;
+    r->stream_db = stream_db;
+    backlog_free(r->bl);
+    create_backlog(r);
+    log_notice("Replication history restored from the snapshot: %s:%lld (db %d)", r->replid,
+               (long long)offset, stream_db);
 }
 
 void repl_resize_backlog(replication *r) {
@@ -678,6 +704,9 @@ void repl_client_gone(replication *r, struct client *c) {
     }
     if (c == r->primary) {
         log_warning("Connection with master lost.");
+        /* A partial resync continues the stream where it was, with no
+         * SELECT: the next link must start in the same database. */
+        r->stream_db = c->sess.db;
         r->primary = NULL;
         r->link = LINK_CONNECT;
         r->fd = -1; /* the client owned and closed it */
@@ -991,6 +1020,7 @@ static bool load_transfer(replication *r) {
     memset(r->replid2, '0', 40);
     r->second_replid_offset = -1;
     r->offset = r->new_offset;
+    r->stream_db = 0; /* the primary starts the stream with a SELECT */
     backlog_free(r->bl);
     r->bl = NULL;
     create_backlog(r);
@@ -1035,6 +1065,7 @@ static void become_connected(replication *r, const char *rest, size_t rest_len) 
     struct client *c = client_new(r->srv, r->fd, ip, port);
     c->flags |= CLIENT_PRIMARY;
     c->sess.authenticated = true;
+    c->sess.db = r->stream_db;
     r->primary = c;
     r->link = LINK_CONNECTED;
     r->sync_in_progress = false;

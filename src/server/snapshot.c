@@ -24,6 +24,7 @@
 #include "data/keyspace.h"
 #include "persist/rdb.h"
 #include "server/config.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 #define BGSAVE_RETRY_DELAY_S 5
@@ -75,6 +76,7 @@ void snapshot_fill_save_opts(snapshot *sn, rdb_save_opts *o) {
     o->save_lfu = p == CFG_EVICT_ALLKEYS_LFU || p == CFG_EVICT_VOLATILE_LFU;
     o->used_mem = mem_used_bytes();
     o->now_ms = clock_wall_ms();
+    o->repl_id = repl_save_info(server_replication(sn->srv), &o->repl_offset, &o->repl_stream_db);
 }
 
 int snapshot_load_at_start(snapshot *sn) {
@@ -110,6 +112,11 @@ int snapshot_load_at_start(snapshot *sn) {
     log_notice("DB loaded from disk: %.3f seconds", (double)(clock_mono_us() - start) / 1e6);
     sn->st.last_load_keys_loaded = info.keys_loaded;
     sn->st.last_load_keys_expired = info.keys_expired;
+    /* A replica resumes from where its snapshot was taken, when the file
+     * says (a partial resync instead of a full one). */
+    if (info.has_repl && info.repl_offset >= 0 && info.repl_stream_db >= 0)
+        repl_restore_history(server_replication(sn->srv), info.repl_id, info.repl_offset,
+                             info.repl_stream_db);
     return 0;
 }
 

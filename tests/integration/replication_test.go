@@ -152,11 +152,20 @@ func TestReplicationPartialResyncAfterKill(t *testing.T) {
 			waitLinkUp(t, rc)
 			fillStrings(pc, 50)
 			waitCaughtUp(t, pc, rc)
+			// The stream is in db 4 when the link drops: after the partial
+			// resync it goes on there without a new SELECT.
+			pc.Expect("+OK\r\n", "SELECT", "4")
+			pc.Expect("+OK\r\n", "SET", "in4", "before")
+			waitCaughtUp(t, pc, rc)
 			rc.Expect(":1\r\n", "CLIENT", "KILL", "TYPE", "master")
+			pc.Expect("+OK\r\n", "SET", "in4b", "after")
+			pc.Expect("+OK\r\n", "SELECT", "0")
 			pc.Expect("+OK\r\n", "SET", "during", "gap")
 			waitLinkUp(t, rc)
 			waitCaughtUp(t, pc, rc)
 			rc.Expect("$3\r\ngap\r\n", "GET", "during")
+			rc.Expect("+OK\r\n", "SELECT", "4")
+			rc.Expect("*2\r\n$6\r\nbefore\r\n$5\r\nafter\r\n", "MGET", "in4", "in4b")
 			if got := infoValue(pc, "stats", "sync_partial_ok"); got != "1" {
 				t.Errorf("sync_partial_ok = %q, want 1", got)
 			}
@@ -379,4 +388,47 @@ func TestReplicationReplicaWithAOF(t *testing.T) {
 	ac := alone.Dial(t)
 	checkStrings(t, ac, 20)
 	ac.Expect("$3\r\nyes\r\n", "GET", "streamed")
+}
+
+// A replica stopped with a final snapshot resumes with a partial resync
+// after a restart: the snapshot records the replication id and offset.
+func TestReplicationReplicaRestartResumesPartially(t *testing.T) {
+	for _, ref := range []bool{false, true} {
+		t.Run(fmt.Sprintf("redis-primary-%v", ref), func(t *testing.T) {
+			if ref {
+				harness.RequireBinary(t, harness.RedisServerBin())
+			}
+			p := harness.Start(t, harness.Options{Reference: ref,
+				Args: []string{"--save", "", "--repl-diskless-sync-delay", "0"}})
+			pc := p.Dial(t)
+			dir := t.TempDir()
+			replicaArgs := []string{"--dir", dir, "--save", "", "--replicaof", "127.0.0.1",
+				strconv.Itoa(p.Port)}
+			r := harness.Start(t, harness.Options{Args: replicaArgs})
+			rc := r.Dial(t)
+			waitLinkUp(t, rc)
+			pc.Expect("+OK\r\n", "SELECT", "2")
+			fillStrings(pc, 30)
+			waitCaughtUp(t, pc, rc)
+			_ = rc.SendCmd("SHUTDOWN", "SAVE")
+			if code, err := r.ExitCode(30 * time.Second); err != nil || code != 0 {
+				t.Fatalf("SHUTDOWN SAVE: exit %d, %v", code, err)
+			}
+			r.MarkStopped()
+			pc.Expect("+OK\r\n", "SET", "while", "down") // still db 2, no new SELECT
+			r2 := harness.Start(t, harness.Options{Args: replicaArgs})
+			rc2 := r2.Dial(t)
+			waitLinkUp(t, rc2)
+			waitCaughtUp(t, pc, rc2)
+			rc2.Expect("+OK\r\n", "SELECT", "2")
+			rc2.Expect("$4\r\ndown\r\n", "GET", "while")
+			checkStrings(t, rc2, 30)
+			if got := infoValue(pc, "stats", "sync_partial_ok"); got != "1" {
+				t.Errorf("sync_partial_ok = %q, want 1 (the restart should resume)", got)
+			}
+			if got := infoValue(pc, "stats", "sync_full"); got != "1" {
+				t.Errorf("sync_full = %q, want 1", got)
+			}
+		})
+	}
 }
