@@ -227,6 +227,13 @@ static void peer_ip(const repl_peer *p, char *out, size_t cap) {
 
 static void peer_online(replication *r, repl_peer *p) {
     (void)r;
+    if (p->rdb_only) {
+        /* It asked for the snapshot alone (redis-cli --rdb). */
+        p->c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+        server_queue_write(p->c->srv, p->c);
+        p->state = PEER_ONLINE;
+        return;
+    }
     p->state = PEER_ONLINE;
     p->ack_time_ms = clock_mono_ms();
     if (p->pending.len) peer_send(p, p->pending.data, p->pending.len);
@@ -251,7 +258,13 @@ static bool any_peer_in(replication *r, enum peer_state st) {
  * +FULLRESYNC with the offset the snapshot is taken at. */
 static void start_full_sync(replication *r) {
     if (server_child_running(r->srv)) return;
+    /* Diskless needs every waiting replica to understand $EOF framing. */
     bool diskless = cfgv(r)->repl_diskless_sync;
+    list_node *it;
+    list_foreach(it, &r->peers) {
+        repl_peer *w = container_of(it, repl_peer, node);
+        if (w->state == PEER_WAIT_START && !w->capa_eof) diskless = false;
+    }
     int pipefd[2] = {-1, -1};
     if (diskless && pipe2(pipefd, O_CLOEXEC) < 0) {
         log_warning("Can't create a pipe for a diskless sync: %s", strerror(errno));
@@ -314,7 +327,7 @@ static void start_full_sync(replication *r) {
     list_foreach(pos, &r->peers) {
         repl_peer *p = container_of(pos, repl_peer, node);
         if (p->state != PEER_WAIT_START) continue;
-        peer_send(p, line, (size_t)n);
+        if (!p->pre_psync) peer_send(p, line, (size_t)n);
         p->state = diskless ? PEER_SEND_BULK : PEER_WAIT_END;
         if (diskless) {
             char head[64];
@@ -387,7 +400,10 @@ static void on_sync_child_exit(struct ev_loop *loop, ev_child *w, int revents) {
             /* A replica finds the end of the payload by its last bytes:
              * nothing may follow until it says it has loaded (its first
              * ACK), as Redis does. */
-            p->state = PEER_WAIT_ACK;
+            if (p->rdb_only)
+                peer_online(r, p);
+            else
+                p->state = PEER_WAIT_ACK;
         }
         return;
     }
@@ -466,6 +482,7 @@ void repl_psync(replication *r, struct client *c, const char *replid, int64_t of
         list_push_back(&r->peers, &p->node);
     }
     c->flags |= CLIENT_REPLICA;
+    p->pre_psync = sync;
     char ip[NET_IP_STR_LEN];
     peer_ip(p, ip, sizeof(ip));
 
@@ -519,25 +536,27 @@ void repl_psync(replication *r, struct client *c, const char *replid, int64_t of
 bool repl_replconf(replication *r, struct client *c, int argc, const char *const *names,
                    const char *const *values, bool *reply_ok) {
     repl_peer *p = peer_of(r, c);
+    if (p == NULL) p = c->repl_pre;
     *reply_ok = true;
     for (int i = 0; i < argc; i++) {
         const char *n = names[i], *v = values[i];
+        bool setting = strcasecmp(n, "ack") != 0 && strcasecmp(n, "getack") != 0;
+        if (setting && p == NULL) {
+            /* Not a replica until PSYNC: the options wait on the client. */
+            p = mem_calloc(1, sizeof(*p));
+            p->c = c;
+            p->file_fd = -1;
+            p->state = PEER_WAIT_START;
+            buf_init(&p->pending);
+            list_init(&p->node);
+            c->repl_pre = p;
+        }
         if (!strcasecmp(n, "listening-port")) {
             char *end;
             long port = strtol(v, &end, 10);
             if (*end || end == v) {
                 reply_error(&c->out, "ERR value is not an integer or out of range");
                 return false;
-            }
-            if (p == NULL) {
-                p = mem_calloc(1, sizeof(*p));
-                p->c = c;
-                p->file_fd = -1;
-                p->state = PEER_WAIT_START;
-                buf_init(&p->pending);
-                /* Not a replica until PSYNC: keep it out of the list. */
-                list_init(&p->node);
-                c->repl_pre = p;
             }
             p->listening_port = (int)port;
         } else if (!strcasecmp(n, "ip-address")) {
@@ -548,9 +567,8 @@ bool repl_replconf(replication *r, struct client *c, int argc, const char *const
                              strlen(v));
                 return false;
             }
-            if (p) snprintf(p->announced_ip, sizeof(p->announced_ip), "%s", v);
+            snprintf(p->announced_ip, sizeof(p->announced_ip), "%s", v);
         } else if (!strcasecmp(n, "capa")) {
-            if (p == NULL) continue;
             if (!strcasecmp(v, "eof")) p->capa_eof = true;
             if (!strcasecmp(v, "psync2")) p->capa_psync2 = true;
         } else if (!strcasecmp(n, "ack")) {
@@ -568,9 +586,23 @@ bool repl_replconf(replication *r, struct client *c, int argc, const char *const
             *reply_ok = false;
             if (r->primary && c == r->primary) c->flags |= CLIENT_SEND_ACK;
             return true;
-        } else if (!strcasecmp(n, "rdb-only") || !strcasecmp(n, "rdb-filter-only")) {
-            reply_errorf(&c->out, "ERR Unrecognized REPLCONF option: %s", n);
-            return false;
+        } else if (!strcasecmp(n, "rdb-only")) {
+            if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+                reply_error(&c->out, "ERR value is out of range, must be between 0 and 1");
+                return false;
+            }
+            p->rdb_only = v[0] == '1';
+        } else if (!strcasecmp(n, "rdb-filter-only")) {
+            /* Only functions can be asked for; there are none to send, so
+             * the snapshot is the same either way. */
+            char copy[256];
+            snprintf(copy, sizeof(copy), "%s", v);
+            for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+                if (strcasecmp(tok, "functions") != 0) {
+                    reply_errorf(&c->out, "ERR Unsupported rdb-filter-only option: %s", tok);
+                    return false;
+                }
+            }
         } else {
             reply_errorf(&c->out, "ERR Unrecognized REPLCONF option: %s", n);
             return false;

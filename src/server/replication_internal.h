@@ -38,6 +38,8 @@ typedef struct repl_peer {
     int listening_port;
     char announced_ip[NET_IP_STR_LEN];
     bool capa_eof, capa_psync2;
+    bool pre_psync; /* came with SYNC: no +FULLRESYNC line */
+    bool rdb_only;  /* REPLCONF rdb-only 1: the snapshot, then goodbye */
     int64_t ack_off;
     int64_t ack_time_ms;
     int64_t wait_since_ms;

@@ -8,6 +8,8 @@ package integration
 
 import (
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -429,6 +431,31 @@ func TestReplicationReplicaRestartResumesPartially(t *testing.T) {
 			if got := infoValue(pc, "stats", "sync_full"); got != "1" {
 				t.Errorf("sync_full = %q, want 1", got)
 			}
+		})
+	}
+}
+
+// redis-cli --rdb takes a snapshot over the replication protocol
+// (REPLCONF rdb-only, SYNC); the file it writes loads into a new server.
+func TestReplicationRedisCliRdbBackup(t *testing.T) {
+	harness.RequireBinary(t, harness.RedisCliBin())
+	for _, diskless := range []string{"yes", "no"} {
+		t.Run("diskless-"+diskless, func(t *testing.T) {
+			p := harness.Start(t, harness.Options{Args: []string{"--save", "",
+				"--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0"}})
+			fillStrings(p.Dial(t), 200)
+			dir := t.TempDir()
+			out, err := exec.Command(harness.RedisCliBin(), "-p", strconv.Itoa(p.Port), "--rdb",
+				filepath.Join(dir, "dump.rdb")).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "Transfer finished with success") {
+				t.Fatalf("redis-cli --rdb: %v\n%s", err, out)
+			}
+			restored := startIn(t, dir, "--save", "")
+			checkStrings(t, restored.Dial(t), 200)
+			// The backup connection is gone, not left as a replica.
+			waitFor(t, "connected_slaves:0", func() bool {
+				return infoValue(p.Dial(t), "replication", "connected_slaves") == "0"
+			})
 		})
 	}
 }
