@@ -22,6 +22,7 @@
 #include "server/config.h"
 #include "server/server.h"
 #include "server/appendonly.h"
+#include "server/replication.h"
 #include "server/snapshot.h"
 
 static void print_version(void) {
@@ -164,6 +165,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     server_mark_startup_memory(srv);
+    repl_start(server_replication(srv));
     int status = server_run(srv);
     server_free(srv);
     return status;

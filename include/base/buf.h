@@ -22,6 +22,9 @@ void buf_append(buf *b, const void *data, size_t len);
 void buf_append_str(buf *b, const char *s);
 void buf_append_char(buf *b, char c);
 void buf_printf(buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Appends s[0..len) double-quoted with the escapes redis.conf-style
+ * splitters read back (\\ \" \n \r \t \a \b \xHH). */
+void buf_append_quoted(buf *b, const char *s, size_t len);
 /* Drops the first n bytes. */
 void buf_consume(buf *b, size_t n);
 void buf_clear(buf *b);

@@ -19,6 +19,9 @@ uint64_t hash_bytes_nocase(const void *data, size_t len);
 void random_bytes(void *buf, size_t len);
 /* Fast non-cryptographic PRNG (xoshiro-like) for sampling decisions. */
 uint64_t random_u64(void);
+/* Writes 40 random lowercase hex digits and a NUL (run and replication
+ * ids). */
+void random_hex40(char out[41]);
 /* Uniform in [0, n) for n > 0. */
 uint64_t random_below(uint64_t n);
 

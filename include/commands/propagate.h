@@ -38,6 +38,12 @@ void prop_batch_clear(prop_batch *b);
 /* Appends one operation given as arguments. */
 void prop_batch_add(prop_batch *b, int dbid, int argc, const resp_arg *argv);
 
+/* Appends the batch to out as one stream consumer sees it: SELECT before
+ * an operation whose database differs from *selected_db (updated), and
+ * with wrap MULTI ... EXEC around the operations (after the first SELECT,
+ * so the transaction holds only the unit's own commands). */
+void prop_batch_encode(const prop_batch *b, bool wrap, int *selected_db, buf *out);
+
 /* Encodes one command as a RESP multibulk request into out. */
 void prop_encode(buf *out, int argc, const resp_arg *argv);
 

@@ -56,6 +56,19 @@ typedef struct keyspace_stats {
  * will propagate a DEL from here). */
 typedef void (*keyspace_expired_fn)(void *ctx, int dbid, const char *key, size_t len);
 
+/* What an expiry time in the past means. A primary deletes the key on
+ * access or in the active cycle (and propagates the DEL). A replica hides
+ * it from its clients but keeps it until the primary's DEL arrives, and
+ * while applying the primary's stream (or replaying a file) the key is as
+ * alive as the stream says. */
+enum ks_expire_mode {
+    KS_EXPIRE_DELETE = 0,
+    KS_EXPIRE_HIDE,
+    KS_EXPIRE_IGNORE,
+};
+void keyspace_set_expire_mode(keyspace *ks, enum ks_expire_mode mode);
+enum ks_expire_mode keyspace_expire_mode(const keyspace *ks);
+
 keyspace *keyspace_new(int db_count);
 void keyspace_free(keyspace *ks);
 

@@ -31,6 +31,10 @@ typedef struct rdb_load_opts {
     bool skip_expired;    /* a primary drops keys already expired */
     bool verify_checksum; /* rdbchecksum */
     int64_t now_ms;
+    /* Called now and then during a long load (the server answers clients
+     * meanwhile); may be NULL. */
+    void (*progress)(void *ctx);
+    void *progress_ctx;
 } rdb_load_opts;
 
 typedef struct rdb_load_info {

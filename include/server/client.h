@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/list.h"
 #include "base/net.h"
+#include "commands/command.h"
 #include "commands/session.h"
 #include "protocol/reply.h"
 #include "protocol/resp_parser.h"
@@ -32,7 +33,13 @@ enum client_flags {
     CLIENT_LOCAL = 1 << 3,             /* connected from a loopback address */
     CLIENT_MONITOR = 1 << 4,
     CLIENT_IN_CALLBACK = 1 << 5,
+    CLIENT_REPLICA = 1 << 6,  /* a replica of ours (after PSYNC/SYNC) */
+    CLIENT_PRIMARY = 1 << 7,  /* our link to the primary, applying its stream */
+    CLIENT_SEND_ACK = 1 << 8, /* the primary asked for REPLCONF ACK */
+    CLIENT_BLOCKED = 1 << 9,  /* waiting (WAIT): input is not processed */
 };
+
+struct repl_peer;
 
 typedef struct client {
     list_node node;    /* server's client list */
@@ -56,12 +63,31 @@ typedef struct client {
     int64_t obuf_soft_since_ms; /* when the soft output limit was first exceeded, 0 if not */
     const struct command *last_cmd;
     uint64_t query_peak;
+    struct repl_peer *repl_pre; /* REPLCONF options seen before PSYNC */
+    /* WAIT: the offset to be acknowledged, how many replicas, until when. */
+    list_node blocked;
+    int64_t wait_offset;
+    int wait_replicas;
+    int64_t wait_deadline_ms; /* 0: no timeout */
+    int64_t woff; /* stream offset after this client's last write */
 } client;
 
 /* Takes ownership of fd (already non-blocking) and starts reading. */
 client *client_new(struct server *srv, int fd, const char *ip, int port);
 /* Stops watchers, closes the socket and frees everything. */
 void client_free(client *c);
+
+/* The connection a server-layer command runs for (the handler's session
+ * is the client's). */
+static inline client *ctx_client(cmd_ctx *ctx) {
+    return container_of(ctx->sess, client, sess);
+}
+
+/* Appends bytes to the client's input and runs the complete requests
+ * (the primary's link takes over what the handshake already read). */
+void client_feed_input(client *c, const char *data, size_t len);
+/* Runs requests already buffered (after the client was unblocked). */
+void client_resume(client *c);
 
 /* Writes as much pending output as the socket takes; arms the write watcher
  * for the rest. Returns false if the client was scheduled to close. */

@@ -157,6 +157,25 @@ typedef struct config_values {
     bool aof_disable_auto_gc;
     int auto_aof_rewrite_percentage;
     int64_t auto_aof_rewrite_min_size;
+    /* replication */
+    char *replicaof_host; /* NULL: not a replica */
+    int replicaof_port;
+    char *masterauth;
+    char *masteruser;
+    bool replica_read_only;
+    bool replica_serve_stale_data;
+    bool repl_diskless_sync;
+    int repl_diskless_sync_delay;
+    int repl_diskless_sync_max_replicas;
+    int64_t repl_backlog_ttl;
+    int64_t repl_backlog_size;
+    int repl_timeout;
+    int repl_ping_replica_period;
+    int min_replicas_to_write;
+    int min_replicas_max_lag;
+    int replica_priority;
+    char *replica_announce_ip;
+    int replica_announce_port;
     /* cluster (stored now) */
     bool cluster_enabled;
     char *cluster_config_file;
@@ -179,9 +198,14 @@ enum config_apply {
     CFG_APPLY_PROTO_LIMITS, /* proto-max-bulk-len, client-query-buffer-limit */
     CFG_APPLY_SLOWLOG,
     CFG_APPLY_APPENDONLY,
+    CFG_APPLY_REPL_BACKLOG,
 };
 
 typedef struct config config;
+
+/* REPLICAOF at run time: records the primary (host NULL: none) so that
+ * CONFIG GET and CONFIG REWRITE show it. */
+void config_set_replicaof(config *c, const char *host, int port);
 
 /* Called once per changed option class during CONFIG SET (after every
  * value was validated and stored). Return 0, or fill err and return < 0 to

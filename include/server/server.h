@@ -110,8 +110,6 @@ int server_request_shutdown(server *s, int flags, const char **err);
 
 /* Run information for INFO. */
 const char *server_run_id(const server *s);
-/* Replication id of this (primary) node's history. */
-const char *server_replid(const server *s);
 /* Bytes in use when the server finished starting (INFO used_memory_startup). */
 size_t server_startup_memory(const server *s);
 /* Records used memory now as the start-up baseline. */
@@ -126,10 +124,24 @@ bool server_is_loading(const server *s);
 /* While loading, clients get LOADING and commands replay (cmd_options
  * replaying). */
 void server_set_loading(server *s, bool on);
+/* Progress hook for loaders (ctx: the server): now and then serves clients,
+ * who get LOADING. */
+void server_loading_progress(void *ctx);
 /* Whether a child process (BGSAVE, AOF rewrite) runs: one at a time. */
 bool server_child_running(const server *s);
 struct appendonly;
 struct appendonly *server_appendonly(server *s);
+struct replication;
+struct replication *server_replication(server *s);
+/* What an expired key means now (keyspace expire mode): the role decides,
+ * and loading ignores expiry. */
+void server_refresh_expire_mode(server *s);
+/* WAIT: blocks c until `replicas` replicas acknowledged offset, or the
+ * timeout (ms, 0 = none); then replies how many did. */
+void server_block_wait(server *s, struct client *c, int64_t offset, int replicas,
+                       int64_t timeout_ms);
+/* A replica acknowledged a new offset: wakes WAIT clients that are done. */
+void server_acks_changed(server *s);
 
 struct snapshot;
 struct snapshot *server_snapshot(server *s);

@@ -88,3 +88,25 @@ void buf_shrink(buf *b, size_t min_cap) {
     b->data = mem_realloc(b->data, want);
     b->cap = mem_usable_size(b->data);
 }
+
+void buf_append_quoted(buf *b, const char *s, size_t len) {
+    buf_append_char(b, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        switch (ch) {
+        case '\\': buf_append_str(b, "\\\\"); break;
+        case '"': buf_append_str(b, "\\\""); break;
+        case '\n': buf_append_str(b, "\\n"); break;
+        case '\r': buf_append_str(b, "\\r"); break;
+        case '\t': buf_append_str(b, "\\t"); break;
+        case '\a': buf_append_str(b, "\\a"); break;
+        case '\b': buf_append_str(b, "\\b"); break;
+        default:
+            if (ch >= 0x20 && ch < 0x7f)
+                buf_append_char(b, (char)ch);
+            else
+                buf_printf(b, "\\x%02x", ch);
+        }
+    }
+    buf_append_char(b, '"');
+}

@@ -144,3 +144,14 @@ uint64_t random_u64(void) {
 uint64_t random_below(uint64_t n) {
     return n ? random_u64() % n : 0;
 }
+
+void random_hex40(char out[41]) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[20];
+    random_bytes(raw, sizeof(raw));
+    for (int i = 0; i < 20; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[40] = '\0';
+}

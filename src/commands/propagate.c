@@ -56,3 +56,23 @@ void prop_batch_add(prop_batch *b, int dbid, int argc, const resp_arg *argv) {
     prop_encode(&b->bytes, argc, argv);
     b->ops[b->count++] = (prop_op){.dbid = dbid, .off = off, .len = b->bytes.len - off};
 }
+
+static void encode_select(buf *out, int dbid, int *selected_db) {
+    if (dbid == *selected_db) return;
+    char num[16];
+    int n = snprintf(num, sizeof(num), "%d", dbid);
+    resp_arg argv[2] = {PROP_ARG("SELECT"), {.ptr = num, .len = (size_t)n}};
+    prop_encode(out, 2, argv);
+    *selected_db = dbid;
+}
+
+void prop_batch_encode(const prop_batch *b, bool wrap, int *selected_db, buf *out) {
+    if (b->count == 0) return;
+    encode_select(out, b->ops[0].dbid, selected_db);
+    if (wrap) prop_encode(out, 1, &PROP_ARG("MULTI"));
+    for (size_t i = 0; i < b->count; i++) {
+        encode_select(out, b->ops[i].dbid, selected_db);
+        buf_append(out, b->bytes.data + b->ops[i].off, b->ops[i].len);
+    }
+    if (wrap) prop_encode(out, 1, &PROP_ARG("EXEC"));
+}

@@ -56,6 +56,7 @@ struct keyspace {
     int db_count;
     db *dbs;
     int64_t now_ms;
+    enum ks_expire_mode expire_mode;
     bool lfu;
     int lfu_log_factor;
     int lfu_decay_minutes;
@@ -269,7 +270,16 @@ static htable *slot_table(const db *d, unsigned slot) {
 }
 
 bool db_is_expired(const db *d, const kv *e) {
-    return kv_has_expire(e) && kv_expire(e) <= d->ks->now_ms;
+    return kv_has_expire(e) && kv_expire(e) <= d->ks->now_ms &&
+           d->ks->expire_mode != KS_EXPIRE_IGNORE;
+}
+
+void keyspace_set_expire_mode(keyspace *ks, enum ks_expire_mode mode) {
+    ks->expire_mode = mode;
+}
+
+enum ks_expire_mode keyspace_expire_mode(const keyspace *ks) {
+    return ks->expire_mode;
 }
 
 static vnode *find_vnode(db *d, const char *key, size_t len, uint64_t hash) {
@@ -309,7 +319,7 @@ static void expire_now(db *d, kv_ref *ref, kv *e) {
 kv *db_lookup_ref(db *d, const char *key, size_t len, int flags, kv_ref *ref) {
     kv *e = find_ref(d, key, len, ref);
     if (e && db_is_expired(d, e)) {
-        if (!(flags & KS_LOOKUP_NOEXPIRE)) {
+        if (!(flags & KS_LOOKUP_NOEXPIRE) && d->ks->expire_mode == KS_EXPIRE_DELETE) {
             expire_now(d, ref, e);
             /* The key is gone: leave ref ready for an insert. Do not search
              * again, `key` may point into the entry just freed. */
@@ -741,6 +751,7 @@ static size_t expire_round(db *d, size_t *sampled) {
 }
 
 size_t keyspace_expire_cycle(keyspace *ks, int64_t budget_us) {
+    if (ks->expire_mode != KS_EXPIRE_DELETE) return 0; /* the primary decides */
     int64_t start = clock_mono_us();
     size_t total = 0, total_sampled = 0, total_expired = 0;
     for (int i = 0; i < ks->db_count; i++) {

@@ -161,30 +161,6 @@ static bool name_needs_quotes(const char *s) {
     return false;
 }
 
-/* Appends s in the quoted form that the config-style splitter reads back. */
-static void append_quoted(buf *out, const char *s, size_t len) {
-    buf_append_char(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '\\': buf_append_str(out, "\\\\"); break;
-        case '"': buf_append_str(out, "\\\""); break;
-        case '\n': buf_append_str(out, "\\n"); break;
-        case '\r': buf_append_str(out, "\\r"); break;
-        case '\t': buf_append_str(out, "\\t"); break;
-        case '\a': buf_append_str(out, "\\a"); break;
-        case '\b': buf_append_str(out, "\\b"); break;
-        default:
-            if (c >= 0x20 && c < 0x7f)
-                buf_append_char(out, (char)c);
-            else
-                buf_printf(out, "\\x%02x", c);
-            break;
-        }
-    }
-    buf_append_char(out, '"');
-}
-
 static int parse_fail(aof_manifest *m, aof_manifest_error *e, buf *err, int line,
                       const char *text, size_t text_len, const char *reason) {
     aof_manifest_fini(m);
@@ -199,7 +175,7 @@ static int parse_fail(aof_manifest *m, aof_manifest_error *e, buf *err, int line
             buf_printf(err, " (manifest line %d", line);
             if (text) {
                 buf_append_str(err, ": ");
-                append_quoted(err, text, text_len);
+                buf_append_quoted(err, text, text_len);
             }
             buf_append_char(err, ')');
         }
@@ -338,7 +314,7 @@ int aof_manifest_parse(aof_manifest *m, const char *data, size_t len, aof_manife
 static void format_info(const aof_file_info *ai, buf *out) {
     buf_append_str(out, "file ");
     if (name_needs_quotes(ai->name))
-        append_quoted(out, ai->name, strlen(ai->name));
+        buf_append_quoted(out, ai->name, strlen(ai->name));
     else
         buf_append_str(out, ai->name);
     buf_printf(out, " seq %lld type %c\n", (long long)ai->seq, ai->type);

@@ -666,6 +666,7 @@ static int load(reader *r, keyspace *ks, const rdb_load_opts *o, rdb_load_info *
             return ERR_TYPE;
         default:
             if (!read_pair(r, ks, d, op, &m, o, info)) return ERR_SYNTAX;
+            if (o->progress && (info->keys_loaded & 1023) == 0) o->progress(o->progress_ctx);
             break;
         }
     }

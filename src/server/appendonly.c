@@ -293,31 +293,9 @@ static void measure(appendonly *a) {
 
 /* ---- writing ---- */
 
-static void append_command(buf *out, int argc, const resp_arg *argv) {
-    prop_encode(out, argc, argv);
-}
-
-static void append_select(appendonly *a, int dbid) {
-    if (dbid == a->selected_db) return;
-    char num[16];
-    int n = snprintf(num, sizeof(num), "%d", dbid);
-    resp_arg argv[2] = {PROP_ARG("SELECT"), {.ptr = num, .len = (size_t)n}};
-    append_command(&a->pending, 2, argv);
-    a->selected_db = dbid;
-}
-
 void appendonly_feed(appendonly *a, const prop_batch *b, bool wrap) {
-    if (!a->on || b->count == 0) return;
-    /* MULTI goes after the SELECT of the first operation, so that the
-     * transaction holds only the unit's own commands. */
-    append_select(a, b->ops[0].dbid);
-    if (wrap) append_command(&a->pending, 1, &PROP_ARG("MULTI"));
-    for (size_t i = 0; i < b->count; i++) {
-        const prop_op *op = &b->ops[i];
-        append_select(a, op->dbid);
-        buf_append(&a->pending, b->bytes.data + op->off, op->len);
-    }
-    if (wrap) append_command(&a->pending, 1, &PROP_ARG("EXEC"));
+    if (!a->on) return;
+    prop_batch_encode(b, wrap, &a->selected_db, &a->pending);
 }
 
 static void write_failed(appendonly *a, int e, const char *what) {
@@ -506,6 +484,7 @@ static int replay_file(appendonly *a, const char *path, const char *name, int64_
             rc = -1;
             break;
         }
+        if ((r.commands & 1023) == 0) server_loading_progress(a->srv);
     }
     if (rc == 0 && st == AOF_READ_TRUNCATED && last && cfgv(a)->aof_load_truncated) {
         int64_t cut = aof_reader_cut_offset(&r);
@@ -540,7 +519,9 @@ static int replay_file(appendonly *a, const char *path, const char *name, int64_
 static int load_rdb_part(appendonly *a, const char *path, const char *name, int64_t *end) {
     rdb_load_opts o = {.skip_expired = true,
                        .verify_checksum = cfgv(a)->rdbchecksum,
-                       .now_ms = clock_wall_ms()};
+                       .now_ms = clock_wall_ms(),
+                       .progress = server_loading_progress,
+                       .progress_ctx = a->srv};
     rdb_load_info info;
     buf err;
     buf_init(&err);

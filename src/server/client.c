@@ -25,6 +25,7 @@
 #include "commands/command.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 #define READ_CHUNK (16 * 1024)
@@ -44,6 +45,7 @@ client *client_new(struct server *srv, int fd, const char *ip, int port) {
     list_init(&c->node);
     list_init(&c->pending);
     list_init(&c->monitor);
+    list_init(&c->blocked);
     c->srv = srv;
     c->fd = fd;
     buf_init(&c->query);
@@ -75,6 +77,8 @@ void client_free(client *c) {
     struct ev_loop *loop = server_loop(c->srv);
     ev_io_stop(loop, &c->rio);
     ev_io_stop(loop, &c->wio);
+    repl_client_gone(server_replication(c->srv), c);
+    list_unlink(&c->blocked);
     server_client_removed(c->srv, c);
     if (c->fd >= 0) close(c->fd);
     buf_fini(&c->query);
@@ -92,7 +96,8 @@ void client_close_asap(client *c) {
 }
 
 const char *client_type_name(const client *c) {
-    (void)c;
+    if (c->flags & CLIENT_REPLICA) return "slave";
+    if (c->flags & CLIENT_PRIMARY) return "master";
     return "normal";
 }
 
@@ -103,7 +108,10 @@ size_t client_memory(const client *c) {
 
 bool client_check_output_limits(client *c) {
     const config_values *cv = config_get_values(server_config(c->srv));
-    const config_obuf_limit *lim = &cv->obuf[CFG_OBUF_NORMAL];
+    /* The primary's link is never closed for what it receives back. */
+    if (c->flags & CLIENT_PRIMARY) return true;
+    const config_obuf_limit *lim =
+        &cv->obuf[(c->flags & CLIENT_REPLICA) ? CFG_OBUF_REPLICA : CFG_OBUF_NORMAL];
     size_t used = reply_memory(&c->out);
     bool hard = lim->hard_bytes > 0 && used >= (size_t)lim->hard_bytes;
     bool soft = false;
@@ -192,7 +200,7 @@ static void protocol_error(client *c) {
 
 static void process_input(client *c) {
     bool auth_required = server_auth_required(c->srv);
-    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
+    while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
         c->parser.authenticated = c->sess.authenticated || !auth_required;
         size_t consumed = 0;
         enum resp_status st =
@@ -203,6 +211,11 @@ static void process_input(client *c) {
             break;
         }
         if (c->parser.argc > 0) dispatch_command(c, c->parser.argc, c->parser.argv);
+        /* The primary's stream passes on to our own replicas and backlog
+         * exactly as it came, command by command. */
+        if ((c->flags & CLIENT_PRIMARY) && !(c->flags & CLIENT_CLOSE_ASAP))
+            repl_applied_from_primary(server_replication(c->srv), c->query.data + c->qpos,
+                                      consumed);
         c->qpos += consumed;
         auth_required = server_auth_required(c->srv);
     }
@@ -212,6 +225,21 @@ static void process_input(client *c) {
         /* Give back a buffer a big request made large. */
         if (c->query.cap > 4 * READ_CHUNK) buf_fini(&c->query);
     }
+}
+
+void client_feed_input(client *c, const char *data, size_t len) {
+    if (c->qpos > 0) {
+        buf_consume(&c->query, c->qpos);
+        c->qpos = 0;
+    }
+    buf_append(&c->query, data, len);
+    process_input(c);
+    if (c->out.pending > 0) server_queue_write(c->srv, c);
+}
+
+void client_resume(client *c) {
+    process_input(c);
+    if (c->out.pending > 0) server_queue_write(c->srv, c);
 }
 
 static size_t read_size(client *c) {
@@ -255,7 +283,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
 
     const config_values *cv = config_get_values(server_config(c->srv));
     process_input(c);
-    if (c->query.len - c->qpos > (size_t)cv->client_query_buffer_limit) {
+    if (c->query.len - c->qpos > (size_t)cv->client_query_buffer_limit &&
+        !(c->flags & CLIENT_PRIMARY)) {
         log_warning("Closing client that reached max query buffer length: id=%llu addr=%s "
                     "(qbuf initial bytes: ...)",
                     (unsigned long long)c->sess.id, c->addr);
@@ -271,6 +300,9 @@ void client_describe(client *c, buf *out) {
     char flags[16];
     int nf = 0;
     if (c->flags & CLIENT_MONITOR) flags[nf++] = 'O';
+    if (c->flags & CLIENT_REPLICA) flags[nf++] = 'S';
+    if (c->flags & CLIENT_PRIMARY) flags[nf++] = 'M';
+    if (c->flags & CLIENT_BLOCKED) flags[nf++] = 'b';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) flags[nf++] = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) flags[nf++] = 'A';
     if (c->sess.flags & SESSION_READONLY) flags[nf++] = 'r';

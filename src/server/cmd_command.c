@@ -165,7 +165,8 @@ static void reply_key_specs(reply *out, const command_def *d) {
         }
         spec += n + (spec[n] == '|');
     }
-    if (d->key_keyword) reply_keyword_spec(out, spec, strlen(spec), d->key_keyword, d->key_keyword_from);
+    if (d->key_keyword)
+        reply_keyword_spec(out, spec, strlen(spec), d->key_keyword, d->key_keyword_from);
 }
 
 static void reply_info(reply *out, command *c);

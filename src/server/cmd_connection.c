@@ -20,10 +20,6 @@
 #include "server/server.h"
 #include "server/server_commands.h"
 
-static client *ctx_client(cmd_ctx *ctx) {
-    return container_of(ctx->sess, client, sess);
-}
-
 /* ---- PING ECHO SELECT QUIT ---- */
 
 static void cmd_ping(cmd_ctx *ctx) {
@@ -226,8 +222,14 @@ static void cmd_client_info(cmd_ctx *ctx) {
     buf_fini(&b);
 }
 
-/* Client types by name; -1 if unknown. Only "normal" clients exist on a
- * standalone node without replication, but every name is understood. */
+/* Client types by name; -1 if unknown. Pub/sub clients do not exist yet,
+ * but the name is understood. */
+static int client_type_of(const client *c) {
+    if (c->flags & CLIENT_REPLICA) return 1;
+    if (c->flags & CLIENT_PRIMARY) return 3;
+    return 0;
+}
+
 static int client_type_by_name(const resp_arg *a) {
     if (arg_eq(a, "normal")) return 0;
     if (arg_eq(a, "slave") || arg_eq(a, "replica")) return 1;
@@ -248,9 +250,9 @@ static void cmd_client_list(cmd_ctx *ctx) {
             buf_fini(&b);
             return;
         }
-        if (type == 0) {
-            list_foreach(pos, server_clients(ctx->server))
-                client_describe(container_of(pos, client, node), &b);
+        list_foreach(pos, server_clients(ctx->server)) {
+            client *c = container_of(pos, client, node);
+            if (client_type_of(c) == type) client_describe(c, &b);
         }
     } else if (ctx->argc > 3 && cmd_arg_is(ctx, 2, "id")) {
         for (int j = 3; j < ctx->argc; j++) {
@@ -348,7 +350,7 @@ static void cmd_client_kill(cmd_ctx *ctx) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
         if (f.addr && !text_eq(f.addr, c->addr)) continue;
         if (f.laddr && !text_eq(f.laddr, c->laddr)) continue;
-        if (f.type > 0) continue; /* only normal clients exist here */
+        if (f.type >= 0 && client_type_of(c) != f.type) continue;
         if (f.id && c->sess.id != f.id) continue;
         if (c == self && f.skipme) continue;
         if (c == self)

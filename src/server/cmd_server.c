@@ -23,14 +23,11 @@
 #include "server/config.h"
 #include "server/info.h"
 #include "server/latency.h"
+#include "server/replication.h"
 #include "server/server.h"
 #include "server/server_commands.h"
 #include "server/slowlog.h"
 #include "server/snapshot.h"
-
-static client *ctx_client(cmd_ctx *ctx) {
-    return container_of(ctx->sess, client, sess);
-}
 
 /* ---- INFO ---- */
 
@@ -154,10 +151,7 @@ static void cmd_lastsave(cmd_ctx *ctx) {
 }
 
 static void cmd_role(cmd_ctx *ctx) {
-    reply_array(ctx->out, 3);
-    reply_bulk_cstr(ctx->out, "master");
-    reply_int(ctx->out, 0);
-    reply_empty_array(ctx->out);
+    repl_role(server_replication(ctx->server), ctx->out);
 }
 
 static void cmd_monitor(cmd_ctx *ctx) {

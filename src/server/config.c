@@ -62,26 +62,6 @@ int cfg_find(const char *name, size_t len, bool *is_alias) {
     return -1;
 }
 
-void cfg_append_repr(buf *out, const char *s, size_t len) {
-    buf_append_char(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        switch (ch) {
-        case '\\': buf_append_str(out, "\\\\"); break;
-        case '"': buf_append_str(out, "\\\""); break;
-        case '\n': buf_append_str(out, "\\n"); break;
-        case '\r': buf_append_str(out, "\\r"); break;
-        case '\t': buf_append_str(out, "\\t"); break;
-        case '\a': buf_append_str(out, "\\a"); break;
-        case '\b': buf_append_str(out, "\\b"); break;
-        default:
-            if (ch >= 0x20 && ch < 0x7f) buf_append_char(out, (char)ch);
-            else buf_printf(out, "\\x%02x", ch);
-        }
-    }
-    buf_append_char(out, '"');
-}
-
 void cfg_append_memory(buf *out, uint64_t bytes) {
     const uint64_t gb = 1024ULL * 1024 * 1024, mb = 1024ULL * 1024, kb = 1024;
     if (bytes && bytes % gb == 0) buf_printf(out, "%llugb", (unsigned long long)(bytes / gb));
@@ -148,6 +128,8 @@ static void mirror_all(config *c) {
     memcpy(c->v.obuf, sp->obuf, sizeof(c->v.obuf));
     c->v.notify_keyspace_events = sp->notify;
     c->v.dir = sp->dir;
+    c->v.replicaof_host = sp->replicaof_host;
+    c->v.replicaof_port = sp->replicaof_port;
 }
 
 /* ------------------------------------------------------------------------
@@ -683,7 +665,7 @@ void config_argv_to_text(int argc, char **argv, buf *out) {
                 last_has_arg = true;
             }
         } else {
-            cfg_append_repr(out, a, strlen(a));
+            buf_append_quoted(out, a, strlen(a));
             buf_append_char(out, ' ');
             last_has_arg = true;
         }
@@ -1016,4 +998,11 @@ int config_set_ex(config *c, unsigned flags, int npairs, const char *const *name
 int config_set(config *c, int npairs, const char *const *names, const size_t *name_lens,
                const char *const *values, const size_t *value_lens, buf *err) {
     return config_set_ex(c, 0, npairs, names, name_lens, values, value_lens, err);
+}
+
+void config_set_replicaof(config *c, const char *host, int port) {
+    mem_free(c->sp.replicaof_host);
+    c->sp.replicaof_host = host ? mem_strdup(host) : NULL;
+    c->sp.replicaof_port = host ? port : 0;
+    mirror_all(c);
 }

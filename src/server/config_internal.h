@@ -61,6 +61,8 @@ typedef struct cfg_special_state {
     double *pct;
     int pct_count;
     char *dir; /* absolute */
+    char *replicaof_host; /* NULL: not a replica */
+    int replicaof_port;
 } cfg_special_state;
 
 /* How the special options (save, bind, dir, ...) parse, show and rewrite
@@ -131,8 +133,6 @@ void cfg_notify_format(int flags, buf *out);
 int cfg_find(const char *name, size_t len, bool *is_alias);
 /* CONFIG GET text of option i. */
 void cfg_format_value(const config *c, int i, buf *out);
-/* Appends s the way redis.conf quotes strings: "..." with escapes. */
-void cfg_append_repr(buf *out, const char *s, size_t len);
 /* Memory amount in the shortest exact unit form ("64mb", "1gb", "100"). */
 void cfg_append_memory(buf *out, uint64_t bytes);
 

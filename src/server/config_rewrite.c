@@ -216,7 +216,7 @@ void cfg_rewrite_plain(const config *c, cfg_rewrite_state *rw, int opt) {
             return;
         }
         force = !(o->dflt_str && strcmp(s->str, o->dflt_str) == 0);
-        cfg_append_repr(&line, s->str, strlen(s->str));
+        buf_append_quoted(&line, s->str, strlen(s->str));
         break;
     default: UNREACHABLE();
     }

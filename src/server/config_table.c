@@ -384,7 +384,7 @@ static void rewrite_dir(const config *c, cfg_rewrite_state *rw, int opt) {
     buf line;
     buf_init(&line);
     buf_append_str(&line, "dir ");
-    cfg_append_repr(&line, c->sp.dir, strlen(c->sp.dir));
+    buf_append_quoted(&line, c->sp.dir, strlen(c->sp.dir));
     cfg_rewrite_line(rw, opt, &line, true);
 }
 
@@ -579,7 +579,7 @@ static void rewrite_notify(const config *c, cfg_rewrite_state *rw, int opt) {
     buf_init(&line);
     cfg_notify_format(c->sp.notify, &flags);
     buf_append_str(&line, "notify-keyspace-events ");
-    cfg_append_repr(&line, flags.data ? flags.data : "", flags.len);
+    buf_append_quoted(&line, flags.data ? flags.data : "", flags.len);
     buf_fini(&flags);
     cfg_rewrite_line(rw, opt, &line, c->sp.notify != 0);
 }
@@ -622,23 +622,40 @@ static void rewrite_bind(const config *c, cfg_rewrite_state *rw, int opt) {
 
 /* --- replicaof ------------------------------------------------------- */
 
+/* The primary to follow; "no one" clears it. The server starts following
+ * at start-up; REPLICAOF changes it at run time (and CONFIG REWRITE keeps
+ * the new value). */
 static int set_replicaof(config *c, int argc, char **argv, buf *err) {
-    (void)c;
     if (argc != 2) return fail(err, "wrong number of arguments");
-    if (!strcasecmp(argv[0], "no") && !strcasecmp(argv[1], "one")) return 0;
+    if (!strcasecmp(argv[0], "no") && !strcasecmp(argv[1], "one")) {
+        mem_free(c->sp.replicaof_host);
+        c->sp.replicaof_host = NULL;
+        c->sp.replicaof_port = 0;
+        return 0;
+    }
     char *end;
     long port = strtol(argv[1], &end, 10);
-    if (port < 0 || port > 65535 || *end != '\0') return fail(err, "Invalid master port");
-    return fail(err, "replication is not supported by this server");
+    if (port < 0 || port > 65535 || *end != '\0' || argv[1][0] == '\0')
+        return fail(err, "Invalid master port");
+    mem_free(c->sp.replicaof_host);
+    c->sp.replicaof_host = mem_strdup(argv[0]);
+    c->sp.replicaof_port = (int)port;
+    return 0;
 }
 
 static void get_replicaof(const config *c, buf *out) {
-    (void)c, (void)out; /* never a replica */
+    if (c->sp.replicaof_host) buf_printf(out, "%s %d", c->sp.replicaof_host, c->sp.replicaof_port);
 }
 
 static void rewrite_replicaof(const config *c, cfg_rewrite_state *rw, int opt) {
-    (void)c;
-    cfg_rewrite_mark(rw, opt);
+    if (c->sp.replicaof_host == NULL) {
+        cfg_rewrite_mark(rw, opt);
+        return;
+    }
+    buf line;
+    buf_init(&line);
+    buf_printf(&line, "replicaof %s %d", c->sp.replicaof_host, c->sp.replicaof_port);
+    cfg_rewrite_line(rw, opt, &line, true);
 }
 
 /* --- latency-tracking-info-percentiles ------------------------------- */
@@ -760,7 +777,7 @@ const cfg_option cfg_options[] = {
     {BOOL("lazyfree-lazy-user-del", NULL, 0, 0), MB(lazyfree_lazy_user_del)},
     {BOOL("lazyfree-lazy-user-flush", NULL, 0, 0), MB(lazyfree_lazy_user_flush)},
     {BOOL("repl-disable-tcp-nodelay", NULL, 0, 0)},
-    {BOOL("repl-diskless-sync", NULL, 0, 1)},
+    {BOOL("repl-diskless-sync", NULL, 0, 1), MB(repl_diskless_sync)},
     {BOOL("aof-rewrite-incremental-fsync", NULL, 0, 1)},
     {BOOL("no-appendfsync-on-rewrite", NULL, 0, 0)},
     {BOOL("cluster-require-full-coverage", NULL, 0, 1)},
@@ -770,8 +787,8 @@ const cfg_option cfg_options[] = {
     {BOOL("aof-timestamp-enabled", NULL, 0, 0)},
     {BOOL("cluster-replica-no-failover", "cluster-slave-no-failover", 0, 0)},
     {BOOL("replica-lazy-flush", "slave-lazy-flush", 0, 0)},
-    {BOOL("replica-serve-stale-data", "slave-serve-stale-data", 0, 1)},
-    {BOOL("replica-read-only", "slave-read-only", 0, 1)},
+    {BOOL("replica-serve-stale-data", "slave-serve-stale-data", 0, 1), MB(replica_serve_stale_data)},
+    {BOOL("replica-read-only", "slave-read-only", 0, 1), MB(replica_read_only)},
     {BOOL("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, 1)},
     {BOOL("jemalloc-bg-thread", NULL, 0, 1)},
     {BOOL("activedefrag", NULL, 0, 0), .check = check_activedefrag},
@@ -799,8 +816,8 @@ const cfg_option cfg_options[] = {
     {STR("aclfile", NULL, IMM, ""), .check = check_no_aclfile},
     {STR("unixsocket", NULL, IMM | NUL, NULL), .check = check_no_unixsocket},
     {STR("pidfile", NULL, IMM | NUL, NULL), MS(pidfile)},
-    {STR("replica-announce-ip", "slave-announce-ip", NUL, NULL)},
-    {STR("masteruser", NULL, SENS | NUL, NULL)},
+    {STR("replica-announce-ip", "slave-announce-ip", NUL, NULL), MS(replica_announce_ip)},
+    {STR("masteruser", NULL, SENS | NUL, NULL), MS(masteruser)},
     {STR("cluster-announce-ip", NULL, NUL, NULL)},
     {STR("cluster-config-file", NULL, IMM, "nodes.conf"), MS(cluster_config_file)},
     {STR("cluster-announce-hostname", NULL, NUL, NULL), .check = check_hostname},
@@ -819,7 +836,7 @@ const cfg_option cfg_options[] = {
      MS(proc_title_template), .check = check_proc_title},
     {STR("bind-source-addr", NULL, NUL, NULL)},
     {STR("logfile", NULL, IMM, ""), MS(logfile), .apply = CFG_APPLY_LOGFILE},
-    {STR("masterauth", NULL, SENS | NUL, NULL)},
+    {STR("masterauth", NULL, SENS | NUL, NULL), MS(masterauth)},
     {STR("requirepass", NULL, SENS | NUL, NULL), MS(requirepass), .apply = CFG_APPLY_REQUIREPASS},
     {STR("tls-cert-file", NULL, NUL, NULL)},
     {STR("tls-key-file", NULL, NUL, NULL)},
@@ -877,29 +894,30 @@ const cfg_option cfg_options[] = {
      .apply = CFG_APPLY_EVICTION_POLICY},
     {NUM("lfu-decay-time", NULL, 0, 0, INT_MAX, 1, 0), MI(lfu_decay_time),
      .apply = CFG_APPLY_EVICTION_POLICY},
-    {NUM("replica-priority", "slave-priority", 0, 0, INT_MAX, 100, 0)},
-    {NUM("repl-diskless-sync-delay", NULL, 0, 0, INT_MAX, 5, 0)},
+    {NUM("replica-priority", "slave-priority", 0, 0, INT_MAX, 100, 0), MI(replica_priority)},
+    {NUM("repl-diskless-sync-delay", NULL, 0, 0, INT_MAX, 5, 0), MI(repl_diskless_sync_delay)},
     {NUM("maxmemory-samples", NULL, 0, 1, INT_MAX, 5, 0), MI(maxmemory_samples)},
     {NUM("maxmemory-eviction-tenacity", NULL, 0, 0, 100, 10, 0), MI(maxmemory_eviction_tenacity)},
     {NUM("timeout", NULL, 0, 0, INT_MAX, 0, 0), MI(timeout_s)},
-    {NUM("replica-announce-port", "slave-announce-port", 0, 0, 65535, 0, 0)},
+    {NUM("replica-announce-port", "slave-announce-port", 0, 0, 65535, 0, 0), MI(replica_announce_port)},
     {NUM("tcp-backlog", NULL, IMM, 0, INT_MAX, 511, 0), MI(tcp_backlog)},
     {NUM("cluster-port", NULL, IMM, 0, 65535, 0, 0)},
     {NUM("cluster-announce-bus-port", NULL, 0, 0, 65535, 0, 0)},
     {NUM("cluster-announce-port", NULL, 0, 0, 65535, 0, 0)},
     {NUM("cluster-announce-tls-port", NULL, 0, 0, 65535, 0, 0)},
-    {NUM("repl-timeout", NULL, 0, 1, INT_MAX, 60, 0)},
-    {NUM("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, INT_MAX, 10, 0)},
+    {NUM("repl-timeout", NULL, 0, 1, INT_MAX, 60, 0), MI(repl_timeout)},
+    {NUM("repl-ping-replica-period", "repl-ping-slave-period", 0, 1, INT_MAX, 10, 0), MI(repl_ping_replica_period)},
     {NUM("list-compress-depth", NULL, 0, 0, INT_MAX, 0, 0), MI(list_compress_depth)},
     {NUM("rdb-key-save-delay", NULL, HIDDEN, INT_MIN, INT_MAX, 0, 0)},
     {NUM("key-load-delay", NULL, HIDDEN, INT_MIN, INT_MAX, 0, 0)},
     {NUM("active-expire-effort", NULL, 0, 1, 10, 1, 0), MI(active_expire_effort)},
     {NUM("hz", NULL, 0, 0, INT_MAX, 10, CFG_N_CLAMP_HZ), MI(hz), .apply = CFG_APPLY_HZ},
-    {NUM("min-replicas-to-write", "min-slaves-to-write", 0, 0, INT_MAX, 0, 0)},
-    {NUM("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, INT_MAX, 10, 0)},
+    {NUM("min-replicas-to-write", "min-slaves-to-write", 0, 0, INT_MAX, 0, 0), MI(min_replicas_to_write)},
+    {NUM("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, INT_MAX, 10, 0), MI(min_replicas_max_lag)},
     {NUM("watchdog-period", NULL, HIDDEN, 0, INT_MAX, 0, 0), .check = check_no_watchdog},
     {NUM("shutdown-timeout", NULL, 0, 0, INT_MAX, 10, 0), MI(shutdown_timeout_s)},
-    {NUM("repl-diskless-sync-max-replicas", NULL, 0, 0, INT_MAX, 0, 0)},
+    {NUM("repl-diskless-sync-max-replicas", NULL, 0, 0, INT_MAX, 0, 0),
+     MI(repl_diskless_sync_max_replicas)},
     {NUM("tls-port", NULL, 0, 0, 65535, 0, 0), .check = check_no_tls},
     {NUM("tls-session-cache-size", NULL, 0, 0, INT_MAX, 20 * 1024, 0)},
     {NUM("tls-session-cache-timeout", NULL, 0, 0, INT_MAX, 300, 0)},
@@ -926,7 +944,8 @@ const cfg_option cfg_options[] = {
     {NUM("proto-max-bulk-len", NULL, 0, MB_, LONG_MAX_, 512 * MB_, MEM), ML(proto_max_bulk_len),
      .apply = CFG_APPLY_PROTO_LIMITS},
     {NUM("stream-node-max-entries", NULL, 0, 0, LLONG_MAX_, 100, 0), ML(stream_node_max_entries)},
-    {NUM("repl-backlog-size", NULL, 0, 1, LLONG_MAX_, MB_, MEM)},
+    {NUM("repl-backlog-size", NULL, 0, 1, LLONG_MAX_, MB_, MEM), ML(repl_backlog_size),
+     .apply = CFG_APPLY_REPL_BACKLOG},
 
     /* unsigned long long */
     {NUM("maxmemory", NULL, 0, 0, ULLONG_MAX_, 0, MEM | UNS), ML(maxmemory),
@@ -955,7 +974,7 @@ const cfg_option cfg_options[] = {
     /* ssize_t, time_t, off_t */
     {NUM("maxmemory-clients", NULL, 0, -100, LLONG_MAX_, 0, MEM | CFG_N_PERCENT),
      ML(maxmemory_clients)},
-    {NUM("repl-backlog-ttl", NULL, 0, 0, LONG_MAX_, 3600, 0)},
+    {NUM("repl-backlog-ttl", NULL, 0, 0, LONG_MAX_, 3600, 0), ML(repl_backlog_ttl)},
     {NUM("auto-aof-rewrite-min-size", NULL, 0, 0, LLONG_MAX_, 64 * MB_, MEM),
      ML(auto_aof_rewrite_min_size)},
     {NUM("loading-process-events-interval-bytes", NULL, HIDDEN, 1024, INT_MAX, 2 * MB_, 0)},
@@ -1006,6 +1025,8 @@ void cfg_special_fini(cfg_special_state *sp) {
     sp->pct_count = 0;
     mem_free(sp->dir);
     sp->dir = NULL;
+    mem_free(sp->replicaof_host);
+    sp->replicaof_host = NULL;
 }
 
 void cfg_special_copy(cfg_special_state *dst, const cfg_special_state *src) {
@@ -1013,4 +1034,5 @@ void cfg_special_copy(cfg_special_state *dst, const cfg_special_state *src) {
     for (int j = 0; j < src->bind_count; j++) dst->bind[j] = mem_strdup(src->bind[j]);
     dst->pct = src->pct_count ? mem_dup(src->pct, sizeof(double) * (size_t)src->pct_count) : NULL;
     dst->dir = src->dir ? mem_strdup(src->dir) : NULL;
+    dst->replicaof_host = src->replicaof_host ? mem_strdup(src->replicaof_host) : NULL;
 }

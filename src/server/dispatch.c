@@ -26,6 +26,7 @@
 #include "server/config.h"
 #include "server/latency.h"
 #include "server/monitor.h"
+#include "server/replication.h"
 #include "server/server.h"
 #include "server/slowlog.h"
 #include "server/snapshot.h"
@@ -105,6 +106,30 @@ static bool check_disk_errors(client *c, const command *cmd) {
     return true;
 }
 
+/* Redis's order: NOREPLICAS (a primary short of good replicas), READONLY
+ * (a read-only replica), MASTERDOWN (a replica that serves no stale data
+ * while its link is down). */
+static bool check_replication(client *c, const command *cmd, const config_values *cv) {
+    replication *r = server_replication(c->srv);
+    bool write = (cmd->def->flags & CMD_WRITE) != 0;
+    if (write && !repl_is_replica(r) && cv->min_replicas_to_write > 0 &&
+        repl_good_replicas(r) < cv->min_replicas_to_write) {
+        reply_error(&c->out, "NOREPLICAS Not enough good replicas to write.");
+        return false;
+    }
+    if (write && repl_is_replica(r) && cv->replica_read_only) {
+        reply_error(&c->out, "READONLY You can't write against a read only replica.");
+        return false;
+    }
+    if (repl_is_replica(r) && !repl_link_up(r) && !cv->replica_serve_stale_data &&
+        !(cmd->def->flags & CMD_STALE)) {
+        reply_error(&c->out, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is "
+                             "set to 'no'.");
+        return false;
+    }
+    return true;
+}
+
 static bool is_security_attack(const resp_arg *a0) {
     return arg_eq(a0, "host:") || arg_eq(a0, "post");
 }
@@ -128,11 +153,17 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     ctx.server = srv;
     ctx.prop = server_prop_batch(srv);
     c->last_cmd = cmd;
+    /* Applying the primary's stream: its keys live as long as it says. */
+    bool primary = (c->flags & CLIENT_PRIMARY) != 0;
+    if (primary) keyspace_set_expire_mode(ks, KS_EXPIRE_IGNORE);
     cmd->def->handler(&ctx);
+    if (primary) server_refresh_expire_mode(srv);
     if (ctx.prop) {
         cmd_propagate_finish(&ctx);
         server_propagate(srv, true);
     }
+    /* WAIT counts replicas that acknowledged this client's last write. */
+    if (ctx.dirty > 0 || ctx.propagated) c->woff = repl_offset(server_replication(srv));
 
     int64_t duration = clock_mono_us() - start;
     cmd->calls++;
@@ -183,6 +214,9 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         return;
     }
 
+    /* The primary's stream is obeyed: no memory, disk or role checks, and
+     * no replies go back (only REPLCONF ACK when asked). */
+    bool primary = (c->flags & CLIENT_PRIMARY) != 0;
     bool is_container = false;
     command *cmd = lookup_cached(c, argc, argv, &is_container);
     const config_values *cv = config_get_values(server_config(srv));
@@ -194,9 +228,11 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
                !(cmd->def->flags & CMD_NO_AUTH)) {
         reply_error(&c->out, ERRMSG_NOAUTH);
         cmd->rejected_calls++;
-    } else if (!check_memory(c, cmd, cv)) {
+    } else if (!primary && !check_memory(c, cmd, cv)) {
         cmd->rejected_calls++;
-    } else if (!check_disk_errors(c, cmd)) {
+    } else if (!primary && !check_disk_errors(c, cmd)) {
+        cmd->rejected_calls++;
+    } else if (!primary && !check_replication(c, cmd, cv)) {
         cmd->rejected_calls++;
     } else if (server_is_loading(srv) && !(cmd->def->flags & CMD_LOADING)) {
         reply_error(&c->out, ERRMSG_LOADING);
@@ -205,7 +241,8 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         call(c, cmd, argc, argv);
     }
 
-    if (skip_this || (c->sess.flags & SESSION_REPLY_OFF)) reply_rollback(&c->out, &mark);
+    if (skip_this || (c->sess.flags & SESSION_REPLY_OFF) || primary) reply_rollback(&c->out, &mark);
+    if (primary) repl_send_ack_if_asked(server_replication(srv), c);
     c->sess.flags &= ~SESSION_REPLY_SKIP;
     if (c->sess.flags & SESSION_REPLY_SKIP_NEXT) {
         c->sess.flags &= ~SESSION_REPLY_SKIP_NEXT;

@@ -23,6 +23,7 @@
 #include "server/client.h"
 #include "server/appendonly.h"
 #include "server/config.h"
+#include "server/replication.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 
@@ -308,6 +309,8 @@ static void section_persistence(server *s, buf *out) {
 
 static void section_stats(server *s, buf *out) {
     server_stats *st = server_stats_of(s);
+    uint64_t sync_full, sync_ok, sync_err;
+    repl_sync_stats(server_replication(s), &sync_full, &sync_ok, &sync_err);
     keyspace_stats *ks = keyspace_stats_of(server_keyspace(s));
     buf_printf(out,
                "total_connections_received:%llu\r\n"
@@ -322,9 +325,9 @@ static void section_stats(server *s, buf *out) {
                "instantaneous_input_repl_kbps:0.00\r\n"
                "instantaneous_output_repl_kbps:0.00\r\n"
                "rejected_connections:%llu\r\n"
-               "sync_full:0\r\n"
-               "sync_partial_ok:0\r\n"
-               "sync_partial_err:0\r\n"
+               "sync_full:%llu\r\n"
+               "sync_partial_ok:%llu\r\n"
+               "sync_partial_err:%llu\r\n"
                "expired_keys:%llu\r\n"
                "expired_stale_perc:%.2f\r\n"
                "expired_time_cap_reached_count:%llu\r\n"
@@ -366,7 +369,9 @@ static void section_stats(server *s, buf *out) {
                (unsigned long long)st->net_input_bytes, (unsigned long long)st->net_output_bytes,
                server_instant_metric(s, METRIC_NET_INPUT) / 1024,
                server_instant_metric(s, METRIC_NET_OUTPUT) / 1024,
-               (unsigned long long)st->rejected_connections, (unsigned long long)ks->expired_keys,
+               (unsigned long long)st->rejected_connections, (unsigned long long)sync_full,
+               (unsigned long long)sync_ok, (unsigned long long)sync_err,
+               (unsigned long long)ks->expired_keys,
                ks->expired_stale_perc * 100, (unsigned long long)ks->expire_cycle_time_cap_reached,
                (unsigned long long)(ks->expire_cycle_cpu_us / 1000),
                (unsigned long long)ks->evicted_keys, (unsigned long long)st->evicted_clients,
@@ -379,19 +384,7 @@ static void section_stats(server *s, buf *out) {
 }
 
 static void section_replication(server *s, buf *out) {
-    buf_printf(out,
-               "role:master\r\n"
-               "connected_slaves:0\r\n"
-               "master_failover_state:no-failover\r\n"
-               "master_replid:%s\r\n"
-               "master_replid2:0000000000000000000000000000000000000000\r\n"
-               "master_repl_offset:0\r\n"
-               "second_repl_offset:-1\r\n"
-               "repl_backlog_active:0\r\n"
-               "repl_backlog_size:1048576\r\n"
-               "repl_backlog_first_byte_offset:0\r\n"
-               "repl_backlog_histlen:0\r\n",
-               server_replid(s));
+    repl_info(server_replication(s), out);
 }
 
 static void section_cpu(buf *out) {

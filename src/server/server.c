@@ -43,6 +43,7 @@
 #include "server/slowlog.h"
 #include "server/snapshot.h"
 #include "server/appendonly.h"
+#include "server/replication.h"
 
 #define MAX_ACCEPTS_PER_CALL 1000
 #define RESERVED_FDS 32
@@ -74,7 +75,11 @@ struct server {
     latency_monitor *latency;
     snapshot *snap;
     appendonly *aof;
+    replication *repl;
+    list_node waiting; /* clients blocked in WAIT */
+    bool want_acks;    /* a WAIT started: ask replicas before sleeping */
     bool loading;
+    int64_t loading_tick_ms;
     /* The write stream of the current execution unit and whether anything
      * consumes it (the append-only file; replicas later). */
     prop_batch prop;
@@ -103,7 +108,6 @@ struct server {
     bool errorstats_full;
 
     char run_id[41];
-    char replid[41];
     size_t startup_memory;
     int64_t start_ms;
     char *executable;
@@ -153,9 +157,6 @@ list_node *server_monitors(server *s) {
 const char *server_run_id(const server *s) {
     return s->run_id;
 }
-const char *server_replid(const server *s) {
-    return s->replid;
-}
 size_t server_startup_memory(const server *s) {
     return s->startup_memory;
 }
@@ -186,15 +187,47 @@ uint64_t server_changes_since_save(const server *s) {
 bool server_is_loading(const server *s) {
     return s->loading;
 }
+static void restart_cron(server *s);
+
 void server_set_loading(server *s, bool on) {
     s->loading = on;
     s->cmd_opts.replaying = on;
+    server_refresh_expire_mode(s);
+    /* The cron (saves, rewrites, expiry) waits for the load to finish;
+     * only client I/O is served meanwhile. */
+    if (on) {
+        ev_timer_stop(s->loop, &s->cron);
+        s->loading_tick_ms = clock_mono_ms();
+    } else {
+        restart_cron(s);
+    }
+}
+
+void server_loading_progress(void *ctx) {
+    server *s = ctx;
+    int64_t now = clock_mono_ms();
+    if (now - s->loading_tick_ms < 50) return;
+    s->loading_tick_ms = now;
+    /* Accept and answer clients (LOADING) without waiting for events. */
+    ev_run(s->loop, EVRUN_NOWAIT);
+}
+void server_refresh_expire_mode(server *s) {
+    enum ks_expire_mode mode = KS_EXPIRE_DELETE;
+    if (s->loading)
+        mode = KS_EXPIRE_IGNORE;
+    else if (repl_is_replica(s->repl))
+        mode = KS_EXPIRE_HIDE;
+    keyspace_set_expire_mode(s->ks, mode);
+}
+struct replication *server_replication(server *s) {
+    return s->repl;
 }
 struct appendonly *server_appendonly(server *s) {
     return s->aof;
 }
 bool server_child_running(const server *s) {
-    return snapshot_child_running(s->snap) || appendonly_child_running(s->aof);
+    return snapshot_child_running(s->snap) || appendonly_child_running(s->aof) ||
+           repl_child_running(s->repl);
 }
 void server_set_active_expire(server *s, bool on) {
     s->active_expire = on;
@@ -413,14 +446,54 @@ prop_batch *server_prop_batch(server *s) {
 }
 
 void server_update_prop_wanted(server *s) {
-    s->prop_wanted = appendonly_enabled(s->aof);
+    s->prop_wanted = appendonly_enabled(s->aof) || repl_wants_stream(s->repl);
     if (!s->prop_wanted) prop_batch_clear(&s->prop);
 }
 
 void server_propagate(server *s, bool wrap) {
     if (s->prop.count == 0) return;
-    appendonly_feed(s->aof, &s->prop, wrap && s->prop.count > 1);
+    wrap = wrap && s->prop.count > 1;
+    appendonly_feed(s->aof, &s->prop, wrap);
+    repl_feed(s->repl, &s->prop, wrap);
     prop_batch_clear(&s->prop);
+}
+
+/* ---- WAIT ---- */
+
+static void wait_done(server *s, client *c) {
+    (void)s;
+    list_unlink(&c->blocked);
+    list_init(&c->blocked);
+    c->flags &= ~CLIENT_BLOCKED;
+    reply_int(&c->out, repl_count_acked(s->repl, c->wait_offset));
+    server_queue_write(s, c);
+    client_resume(c);
+}
+
+void server_block_wait(server *s, client *c, int64_t offset, int replicas, int64_t timeout_ms) {
+    c->flags |= CLIENT_BLOCKED;
+    c->wait_offset = offset;
+    c->wait_replicas = replicas;
+    c->wait_deadline_ms = timeout_ms > 0 ? clock_mono_ms() + timeout_ms : 0;
+    list_push_back(&s->waiting, &c->blocked);
+    s->want_acks = true;
+}
+
+void server_acks_changed(server *s) {
+    list_node *pos, *tmp;
+    list_foreach_safe(pos, tmp, &s->waiting) {
+        client *c = container_of(pos, client, blocked);
+        if (repl_count_acked(s->repl, c->wait_offset) >= c->wait_replicas) wait_done(s, c);
+    }
+}
+
+static void check_wait_timeouts(server *s) {
+    int64_t now = clock_mono_ms();
+    list_node *pos, *tmp;
+    list_foreach_safe(pos, tmp, &s->waiting) {
+        client *c = container_of(pos, client, blocked);
+        if (c->wait_deadline_ms && now >= c->wait_deadline_ms) wait_done(s, c);
+    }
 }
 
 /* Keys the keyspace removes on its own (expired on access or by the active
@@ -576,6 +649,12 @@ static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents) {
     /* The append-only file first: a reply must not acknowledge a write
      * the file does not have yet. */
     appendonly_flush(s->aof);
+    if (!list_empty(&s->waiting)) {
+        if (s->want_acks) repl_request_acks(s->repl);
+        s->want_acks = false;
+        check_wait_timeouts(s);
+    }
+    repl_before_sleep(s->repl);
     flush_and_close(s);
     if (s->shutdown_asap) ev_break(loop, EVBREAK_ALL);
 }
@@ -667,6 +746,7 @@ static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
     evict_clients(s);
     snapshot_cron(s->snap);
     appendonly_cron(s->aof);
+    repl_cron(s->repl);
     migrate_cache_cron(now);
 }
 
@@ -685,6 +765,7 @@ static void restart_cron(server *s) {
 static int prepare_shutdown(server *s, int flags, const char **err) {
     const config_values *cv = config_get_values(s->cfg);
     snapshot_kill_child(s->snap);
+    repl_kill_child(s->repl);
     if (appendonly_child_running(s->aof)) {
         log_warning("There is a child rewriting the AOF. Killing it!");
         appendonly_kill_child(s->aof);
@@ -792,6 +873,7 @@ static int apply_config(void *ctx, enum config_apply what, buf *err) {
     case CFG_APPLY_MAXCLIENTS: adjust_open_files(s); return 0;
     case CFG_APPLY_LOGLEVEL: log_set_level((enum log_level)cv->loglevel); return 0;
     case CFG_APPLY_APPENDONLY: return appendonly_set_enabled(s->aof, cv->appendonly, err);
+    case CFG_APPLY_REPL_BACKLOG: repl_resize_backlog(s->repl); return 0;
     case CFG_APPLY_MAXMEMORY:
         server_refresh_options(s);
         if (cv->maxmemory > 0 && (size_t)cv->maxmemory < mem_used_bytes())
@@ -819,17 +901,6 @@ static int apply_config(void *ctx, enum config_apply what, buf *err) {
 
 /* ---- life cycle ---- */
 
-static void make_run_id(char out[41]) {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char raw[20];
-    random_bytes(raw, sizeof(raw));
-    for (int i = 0; i < 20; i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
-    out[40] = '\0';
-}
-
 server *server_new(config *cfg, int argc, char **argv) {
     server *s = mem_calloc(1, sizeof(*s));
     s->cfg = cfg;
@@ -838,7 +909,7 @@ server *server_new(config *cfg, int argc, char **argv) {
     s->ks = keyspace_new(cv->databases);
     static const command_def *const groups[] = {cmd_string_defs,     cmd_keys_defs,
                                                 cmd_connection_defs, cmd_server_defs,
-                                                cmd_command_defs,    cmd_dump_defs,
+                                                cmd_command_defs,    cmd_dump_defs, cmd_replication_defs,
                                                 cmd_migrate_defs,    NULL};
     s->commands = command_registry_new(groups);
     s->slowlog = slowlog_new();
@@ -851,11 +922,12 @@ server *server_new(config *cfg, int argc, char **argv) {
     list_init(&s->monitors);
     s->next_client_id = 1;
     s->active_expire = true;
-    make_run_id(s->run_id);
-    make_run_id(s->replid);
+    random_hex40(s->run_id);
     s->start_ms = clock_wall_ms();
     s->snap = snapshot_new(s);
     s->aof = appendonly_new(s);
+    s->repl = repl_new(s);
+    list_init(&s->waiting);
     prop_batch_init(&s->prop);
     keyspace_set_expired_hook(s->ks, on_key_expired, s);
     s->stats.last_reset_ms = s->start_ms;
@@ -895,6 +967,7 @@ void server_free(server *s) {
     evict_pool_free(s->evict_pool);
     latency_free(s->latency);
     slowlog_free(s->slowlog);
+    repl_free(s->repl);
     appendonly_free(s->aof);
     snapshot_free(s->snap);
     prop_batch_fini(&s->prop);

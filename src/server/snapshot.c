@@ -83,11 +83,15 @@ int snapshot_load_at_start(snapshot *sn) {
                        .verify_checksum = cfgv(sn)->rdbchecksum,
                        .now_ms = clock_wall_ms()};
     keyspace_set_now(ks, o.now_ms);
+    o.progress = server_loading_progress;
+    o.progress_ctx = sn->srv;
     rdb_load_info info;
     buf err;
     buf_init(&err);
     int64_t start = clock_mono_us();
+    server_set_loading(sn->srv, true);
     int rc = rdb_load_file(ks, rdb_path(sn), &o, &info, &err);
+    server_set_loading(sn->srv, false);
     if (rc == -ENOENT) {
         buf_fini(&err);
         return 0;

@@ -5,8 +5,11 @@ package integration
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -204,4 +207,65 @@ func TestPersistenceCorruptFileStopsStartup(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "dump.rdb") || !strings.Contains(msg, "offset") {
 		t.Errorf("the refusal does not name the file and the offset:\n%s", msg)
 	}
+}
+
+// While a large snapshot loads, clients are answered with LOADING (not left
+// hanging), and INFO says loading:1; afterwards everything is there.
+func TestPersistenceLoadingReply(t *testing.T) {
+	if harness.TargetIsReference() {
+		t.Skip("timing depends on the server under test")
+	}
+	dir := t.TempDir()
+	srv := startIn(t, dir, "--save", "")
+	c := srv.Dial(t)
+	c.Expect("+OK\r\n", "DEBUG", "POPULATE", "2000000")
+	c.Expect("+OK\r\n", "SAVE")
+	srv.Kill()
+
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(harness.TesseraBin(), "--port", strconv.Itoa(port), "--dir", dir, "--save", "")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	sawLoading, sawInfo := false, false
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		conn, err := harness.DialTimeout(addr, time.Second)
+		if err != nil {
+			time.Sleep(2 * time.Millisecond)
+			continue
+		}
+		reply, err := conn.DoErr("PING")
+		if err == nil && string(reply) == "-LOADING Redis is loading the dataset in memory\r\n" {
+			sawLoading = true
+			if info, err := conn.DoErr("INFO", "persistence"); err == nil &&
+				strings.Contains(string(info), "loading:1") {
+				sawInfo = true
+			}
+		}
+		conn.Close()
+		if err == nil && string(reply) == "+PONG\r\n" {
+			break
+		}
+	}
+	if !sawLoading {
+		t.Errorf("no LOADING reply seen while the snapshot loaded")
+	}
+	if sawLoading && !sawInfo {
+		t.Errorf("INFO persistence did not say loading:1 during the load")
+	}
+	conn, err := harness.DialTimeout(addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Expect(":2000000\r\n", "DBSIZE")
 }

@@ -29,20 +29,13 @@
 #include "base/mem.h"
 #include "base/status.h"
 #include "persist/aof.h"
+#include "support/files.h"
 
-#define FIXTURES "tests/unit/fixtures"
+#define FIXTURES TEST_FIXTURES
 
 static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = mem_alloc((size_t)size + 1);
-    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    data[size] = '\0';
-    *len = (size_t)size;
+    char *data = test_read_file(path, len);
+    assert_non_null(data);
     return data;
 }
 

@@ -166,8 +166,21 @@ static void shrink_releases_spare_capacity(void **state) {
     assert_int_equal(mem_used_bytes(), base);
 }
 
+static void quoted_escapes_what_splitters_unescape(void **state) {
+    (void)state;
+    buf b;
+    buf_init(&b);
+    buf_append_quoted(&b, "a \"b\"\\\n\r\t\a\b\x01\xff", 13);
+    assert_string_equal(b.data, "\"a \\\"b\\\"\\\\\\n\\r\\t\\a\\b\\x01\\xff\"");
+    buf_clear(&b);
+    buf_append_quoted(&b, "", 0);
+    assert_string_equal(b.data, "\"\"");
+    buf_fini(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(quoted_escapes_what_splitters_unescape),
         cmocka_unit_test(new_buffer_is_empty_and_owns_nothing),
         cmocka_unit_test(append_keeps_content_and_a_trailing_nul),
         cmocka_unit_test(growth_is_amortised_and_content_survives),

@@ -656,7 +656,8 @@ static void parses_special_options(void **state) {
     assert_loaded_value("replicaof no one", "replicaof", "");
     assert_reason("replicaof 10.0.0.1", "wrong number of arguments");
     assert_reason("replicaof 10.0.0.1 99999", "Invalid master port");
-    assert_reason("slaveof 10.0.0.1 6379", "replication is not supported by this server");
+    assert_loaded_value("slaveof 10.0.0.1 6379", "replicaof", "10.0.0.1 6379");
+    assert_loaded_value("replicaof 10.0.0.1 6379\nreplicaof no one", "replicaof", "");
 
     config *c = load_ok("notify-keyspace-events Ex");
     assert_int_equal(config_get_values(c)->notify_keyspace_events,

@@ -19,6 +19,15 @@
 #include "base/status.h"
 #include "data/kv.h"
 #include "persist/rdb.h"
+#include "support/files.h"
+
+static char *read_fixture(const char *name, size_t *len) {
+    char path[256];
+    snprintf(path, sizeof(path), TEST_FIXTURES "/redis-7.0.15-dump-%s.bin", name);
+    char *data = test_read_file(path, len);
+    assert_non_null(data);
+    return data;
+}
 
 static kv *entry(const char *val, size_t len, enum kv_str_mode mode) {
     return kv_new_string("key", 3, val, len, -1, mode);
@@ -147,21 +156,6 @@ static void payload_bytes_are_exact(void **state) {
     assert_true(got == crc);
     buf_fini(&p);
     kv_free(e);
-}
-
-static char *read_fixture(const char *name, size_t *len) {
-    char path[256];
-    snprintf(path, sizeof(path), "tests/unit/fixtures/redis-7.0.15-dump-%s.bin", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = mem_alloc((size_t)size + 1);
-    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return data;
 }
 
 /* The fixture restores to val, and our DUMP of val is the same bytes. */

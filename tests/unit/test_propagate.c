@@ -199,6 +199,33 @@ static void batch_encoding_is_resp(void **state) {
     prop_batch_fini(&b);
 }
 
+static void stream_encoding_adds_select_and_multi(void **state) {
+    (void)state;
+    prop_batch b;
+    prop_batch_init(&b);
+    resp_arg del[2] = {PROP_ARG("DEL"), PROP_ARG("k")};
+    prop_batch_add(&b, 2, 2, del);
+    prop_batch_add(&b, 3, 2, del);
+    buf out;
+    buf_init(&out);
+    int seldb = -1;
+    prop_batch_encode(&b, true, &seldb, &out);
+    const char *want = "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*1\r\n$5\r\nMULTI\r\n"
+                       "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*2\r\n$6\r\nSELECT\r\n$1\r\n3\r\n"
+                       "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*1\r\n$4\r\nEXEC\r\n";
+    assert_int_equal(out.len, strlen(want));
+    assert_memory_equal(out.data, want, out.len);
+    assert_int_equal(seldb, 3);
+    /* Same database again, no wrap: no SELECT, no MULTI. */
+    buf_clear(&out);
+    prop_batch_clear(&b);
+    prop_batch_add(&b, 3, 2, del);
+    prop_batch_encode(&b, false, &seldb, &out);
+    assert_memory_equal(out.data, "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n", out.len);
+    buf_fini(&out);
+    prop_batch_fini(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(plain_writes_propagate_as_sent, setup, teardown),
@@ -215,6 +242,7 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(operations_carry_their_database, setup, teardown),
         cmocka_unit_test(batch_encoding_is_resp),
+        cmocka_unit_test(stream_encoding_adds_select_and_multi),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

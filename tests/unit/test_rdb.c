@@ -18,6 +18,7 @@
 #include "data/keyspace.h"
 #include "data/kv.h"
 #include "persist/rdb.h"
+#include "support/files.h"
 
 #define NOW 1800000000000LL
 
@@ -44,16 +45,9 @@ static char *save_to_memory(keyspace *ks, const rdb_save_opts *o, size_t *len) {
 
 static char *read_fixture(const char *name, size_t *len) {
     char path[256];
-    snprintf(path, sizeof(path), "tests/unit/fixtures/%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = mem_alloc((size_t)size + 1);
-    assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
+    snprintf(path, sizeof(path), TEST_FIXTURES "/%s", name);
+    char *data = test_read_file(path, len);
+    assert_non_null(data);
     return data;
 }
 
