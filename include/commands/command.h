@@ -125,6 +125,13 @@ typedef struct command_def {
     const char *complexity;
     const struct command_def *subcommands; /* container: rows ending with {0} */
     cmd_keys_fn get_keys;
+    /* A last key spec that begins after a keyword instead of at a fixed
+     * index (MIGRATE ... KEYS k1 k2): the keyword, and the argument the
+     * search starts from (negative: from the end, searching backwards).
+     * Its flags are the last '|' part of key_flags and its keys run to the
+     * last argument. */
+    const char *key_keyword;
+    int key_keyword_from;
 } command_def;
 
 /* Runtime view of a command, with statistics. */

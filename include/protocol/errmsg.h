@@ -31,6 +31,13 @@
 #define ERRMSG_RESTORE_FREQ "ERR Invalid FREQ value, must be >= 0 and <= 255"
 #define ERRMSG_DUMP_PAYLOAD "ERR DUMP payload version or checksum are wrong"
 #define ERRMSG_BAD_DATA_FORMAT "ERR Bad data format"
+#define ERRMSG_MIGRATE_KEYS                                                                        \
+    "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+/* MIGRATE's I/O failures; the first keeps Redis's wording ("the client"). */
+#define ERRMSG_MIGRATE_CONNECT "IOERR error or timeout connecting to the client"
+#define ERRMSG_MIGRATE_WRITE "IOERR error or timeout writing to target instance"
+#define ERRMSG_MIGRATE_READ "IOERR error or timeout reading to target instance"
+#define ERRMSG_MIGRATE_TARGET_PREFIX "ERR Target instance replied with error: "
 #define ERRMSG_LOADING "LOADING Redis is loading the dataset in memory"
 #define ERRMSG_READONLY "READONLY You can't write against a read only replica."
 #define ERRMSG_EXECABORT "EXECABORT Transaction discarded because of previous errors."

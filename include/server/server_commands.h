@@ -13,5 +13,8 @@ extern const command_def cmd_command_defs[];
 extern const command_def cmd_dump_defs[];
 /* REPLICAOF, REPLCONF, PSYNC, SYNC, WAIT. */
 extern const command_def cmd_replication_defs[];
+/* MIGRATE: DUMP payloads sent to another instance over its own blocking
+ * connections (server/migrate_conn.h). */
+extern const command_def cmd_migrate_defs[];
 
 #endif

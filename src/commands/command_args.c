@@ -520,6 +520,33 @@ static const cmd_arg args_101[] = {
     {"frequency", CMD_ARG_INTEGER, "FREQ", "5.0.0", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
 };
 
+static const cmd_arg args_102[] = {
+    {"key", CMD_ARG_KEY, NULL, NULL, NULL, 0, 0, NULL, 0},
+    {"empty_string", CMD_ARG_PURE_TOKEN, "", NULL, NULL, -1, 0, NULL, 0},
+};
+
+static const cmd_arg args_103[] = {
+    {"username", CMD_ARG_STRING, NULL, NULL, NULL, -1, 0, NULL, 0},
+    {"password", CMD_ARG_STRING, NULL, NULL, NULL, -1, 0, NULL, 0},
+};
+
+static const cmd_arg args_104[] = {
+    {"password", CMD_ARG_STRING, "AUTH", "4.0.7", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
+    {"username_password", CMD_ARG_BLOCK, "AUTH2", "6.0.0", NULL, -1, CMD_ARG_OPTIONAL, args_103, 2},
+};
+
+static const cmd_arg args_105[] = {
+    {"host", CMD_ARG_STRING, NULL, NULL, NULL, -1, 0, NULL, 0},
+    {"port", CMD_ARG_INTEGER, NULL, NULL, NULL, -1, 0, NULL, 0},
+    {"key_or_empty_string", CMD_ARG_ONEOF, NULL, NULL, NULL, -1, 0, args_102, 2},
+    {"destination-db", CMD_ARG_INTEGER, NULL, NULL, NULL, -1, 0, NULL, 0},
+    {"timeout", CMD_ARG_INTEGER, NULL, NULL, NULL, -1, 0, NULL, 0},
+    {"copy", CMD_ARG_PURE_TOKEN, "COPY", "3.0.0", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
+    {"replace", CMD_ARG_PURE_TOKEN, "REPLACE", "3.0.0", NULL, -1, CMD_ARG_OPTIONAL, NULL, 0},
+    {"authentication", CMD_ARG_ONEOF, NULL, NULL, NULL, -1, CMD_ARG_OPTIONAL, args_104, 2},
+    {"key", CMD_ARG_KEY, "KEYS", "3.0.6", NULL, 1, CMD_ARG_OPTIONAL | CMD_ARG_MULTIPLE, NULL, 0},
+};
+
 static const struct {
     const char *command;
     const cmd_arg *args;
@@ -568,6 +595,7 @@ static const struct {
     {"lcs", args_59, 6},
     {"memory|usage", args_60, 2},
     {"mget", args_61, 1},
+    {"migrate", args_105, 9},
     {"move", args_62, 2},
     {"mset", args_64, 1},
     {"msetnx", args_66, 1},
@@ -585,6 +613,7 @@ static const struct {
     {"rename", args_80, 2},
     {"renamenx", args_81, 2},
     {"restore", args_101, 7},
+    {"restore-asking", args_101, 7},
     {"scan", args_82, 4},
     {"select", args_83, 1},
     {"set", args_86, 5},

@@ -89,6 +89,21 @@ static void reply_key_flags(reply *out, const char *spec, size_t len) {
     }
 }
 
+static void reply_find_range(reply *out, int lastkey, int step) {
+    reply_bulk_cstr(out, "find_keys");
+    reply_map(out, 2);
+    reply_bulk_cstr(out, "type");
+    reply_bulk_cstr(out, "range");
+    reply_bulk_cstr(out, "spec");
+    reply_map(out, 3);
+    reply_bulk_cstr(out, "lastkey");
+    reply_int(out, lastkey);
+    reply_bulk_cstr(out, "keystep");
+    reply_int(out, step);
+    reply_bulk_cstr(out, "limit");
+    reply_int(out, 0);
+}
+
 static void reply_one_spec(reply *out, const char *notes, const char *flags, size_t flen, int index,
                            int lastkey, int step) {
     reply_map(out, notes ? 4 : 3);
@@ -106,18 +121,26 @@ static void reply_one_spec(reply *out, const char *notes, const char *flags, siz
     reply_map(out, 1);
     reply_bulk_cstr(out, "index");
     reply_int(out, index);
-    reply_bulk_cstr(out, "find_keys");
+    reply_find_range(out, lastkey, step);
+}
+
+/* A spec whose keys follow a keyword and run to the last argument. */
+static void reply_keyword_spec(reply *out, const char *flags, size_t flen, const char *keyword,
+                               int startfrom) {
+    reply_map(out, 3);
+    reply_bulk_cstr(out, "flags");
+    reply_key_flags(out, flags, flen);
+    reply_bulk_cstr(out, "begin_search");
     reply_map(out, 2);
     reply_bulk_cstr(out, "type");
-    reply_bulk_cstr(out, "range");
+    reply_bulk_cstr(out, "keyword");
     reply_bulk_cstr(out, "spec");
-    reply_map(out, 3);
-    reply_bulk_cstr(out, "lastkey");
-    reply_int(out, lastkey);
-    reply_bulk_cstr(out, "keystep");
-    reply_int(out, step);
-    reply_bulk_cstr(out, "limit");
-    reply_int(out, 0);
+    reply_map(out, 2);
+    reply_bulk_cstr(out, "keyword");
+    reply_bulk_cstr(out, keyword);
+    reply_bulk_cstr(out, "startfrom");
+    reply_int(out, startfrom);
+    reply_find_range(out, -1, 1);
 }
 
 static void reply_key_specs(reply *out, const command_def *d) {
@@ -130,17 +153,20 @@ static void reply_key_specs(reply *out, const command_def *d) {
     for (const char *p = spec; *p; p++)
         if (*p == '|') parts++;
     reply_set(out, parts);
-    if (parts == 1) {
-        int lastkey = d->last_key < 0 ? d->last_key : d->last_key - d->first_key;
-        reply_one_spec(out, d->key_notes, spec, strlen(spec), d->first_key, lastkey, d->key_step);
-        return;
-    }
-    for (int i = 0; i < parts; i++) {
+    int index_parts = parts - (d->key_keyword != NULL);
+    for (int i = 0; i < index_parts; i++) {
         size_t n = strcspn(spec, "|");
-        reply_one_spec(out, i == 0 ? d->key_notes : NULL, spec, n, d->first_key + i * d->key_step, 0,
-                       1);
+        if (index_parts == 1) {
+            int lastkey = d->last_key < 0 ? d->last_key : d->last_key - d->first_key;
+            reply_one_spec(out, d->key_notes, spec, n, d->first_key, lastkey, d->key_step);
+        } else {
+            reply_one_spec(out, i == 0 ? d->key_notes : NULL, spec, n,
+                           d->first_key + i * d->key_step, 0, 1);
+        }
         spec += n + (spec[n] == '|');
     }
+    if (d->key_keyword)
+        reply_keyword_spec(out, spec, strlen(spec), d->key_keyword, d->key_keyword_from);
 }
 
 static void reply_info(reply *out, command *c);
@@ -307,10 +333,12 @@ static void cmd_command_docs(cmd_ctx *ctx) {
 }
 
 /* The key-spec flags that apply to the i-th key found: the i-th spec when
- * the command has one spec per key, else the single spec. */
+ * the command has one spec per key, else the single spec. Redis compat: a
+ * command with a keyword spec (MIGRATE) reports every key with the flags of
+ * its first spec, which its key-finding function uses too. */
 static void key_flags_for(const command_def *d, int i, const char **spec, size_t *len) {
     const char *p = d->key_flags ? d->key_flags : "";
-    if (strchr(p, '|') != NULL) {
+    if (strchr(p, '|') != NULL && d->key_keyword == NULL) {
         for (int k = 0; k < i && strchr(p, '|'); k++) p = strchr(p, '|') + 1;
     }
     *spec = p;

@@ -171,5 +171,18 @@ const command_def cmd_dump_defs[] = {
      .since = "2.6.0",
      .summary = "Creates a key from a value serialised by DUMP.",
      .complexity = "O(1) to create the key, plus O(N) in the size of the value"},
+    /* What MIGRATE sends in cluster mode: RESTORE that a node importing the
+     * key's slot accepts without a prior ASKING. */
+    {.name = "restore-asking",
+     .handler = cmd_restore,
+     .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_ASKING,
+     .first_key = 1, .last_key = 1, .key_step = 1,
+     .acl = "@keyspace @dangerous",
+     .key_flags = "OW UPDATE",
+     .group = "server",
+     .since = "3.0.0",
+     .summary = "RESTORE as sent by MIGRATE between cluster nodes.",
+     .complexity = "O(1) to create the key, plus O(N) in the size of the value"},
     {0},
 };

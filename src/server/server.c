@@ -38,6 +38,7 @@
 #include "server/client.h"
 #include "server/config.h"
 #include "server/latency.h"
+#include "server/migrate_conn.h"
 #include "server/server_commands.h"
 #include "server/slowlog.h"
 #include "server/snapshot.h"
@@ -746,6 +747,7 @@ static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
     snapshot_cron(s->snap);
     appendonly_cron(s->aof);
     repl_cron(s->repl);
+    migrate_cache_cron(now);
 }
 
 static void restart_cron(server *s) {
@@ -908,7 +910,7 @@ server *server_new(config *cfg, int argc, char **argv) {
     static const command_def *const groups[] = {cmd_string_defs,     cmd_keys_defs,
                                                 cmd_connection_defs, cmd_server_defs,
                                                 cmd_command_defs,    cmd_dump_defs, cmd_replication_defs,
-                                                NULL};
+                                                cmd_migrate_defs,    NULL};
     s->commands = command_registry_new(groups);
     s->slowlog = slowlog_new();
     s->latency = latency_new();
