@@ -777,8 +777,8 @@ void repl_cron(replication *r) {
                now - r->last_io_ms > timeout_ms) {
         link_fail(r, "Timeout connecting to the MASTER...");
     } else if (r->link == LINK_CONNECTED) {
-        if (r->primary && now - r->primary->last_active_ms > timeout_ms &&
-            clock_wall_ms() - r->primary->last_active_ms > timeout_ms) {
+        /* last_active_ms is wall-clock time of the last command applied. */
+        if (r->primary && clock_wall_ms() - r->primary->last_active_ms > timeout_ms) {
             log_warning("MASTER timeout: no data nor PING received...");
             client_close_asap(r->primary);
         } else {
