@@ -459,3 +459,27 @@ func TestReplicationRedisCliRdbBackup(t *testing.T) {
 		})
 	}
 }
+
+// A primary that stops answering (DEBUG SLEEP) is dropped after
+// repl-timeout; when it wakes the replica resumes with a partial resync.
+func TestReplicationPrimaryTimeout(t *testing.T) {
+	p := harness.Start(t, harness.Options{Args: []string{"--save", "", "--repl-diskless-sync-delay", "0",
+		"--repl-ping-replica-period", "1"}})
+	r := harness.Start(t, harness.Options{Args: []string{"--save", "", "--repl-timeout", "2",
+		"--replicaof", "127.0.0.1", strconv.Itoa(p.Port)}})
+	pc, rc := p.Dial(t), r.Dial(t)
+	waitLinkUp(t, rc)
+	pc.Expect("+OK\r\n", "SET", "k", "v")
+	waitCaughtUp(t, pc, rc)
+	pc.Expect("+OK\r\n", "DEBUG", "SLEEP", "4")
+	if !r.WaitLog("MASTER timeout", 10*time.Second) {
+		t.Fatalf("the replica did not notice the silent primary:\n%s", r.LogTail(10))
+	}
+	waitLinkUp(t, rc)
+	pc.Expect("+OK\r\n", "SET", "after", "sleep")
+	waitCaughtUp(t, pc, rc)
+	rc.Expect("$5\r\nsleep\r\n", "GET", "after")
+	if got := infoValue(pc, "stats", "sync_partial_ok"); got != "1" {
+		t.Errorf("sync_partial_ok = %q, want 1", got)
+	}
+}
