@@ -108,24 +108,9 @@ static void fuzz_manifest(const uint8_t *data, size_t len) {
 
 /* ---- reader ---- */
 
-typedef struct record {
-    unsigned char *data;
-    size_t len, cap;
-} record;
-
-static void record_put(record *r, const void *src, size_t n) {
-    if (r->len + n > r->cap) {
-        size_t cap = r->cap ? r->cap : 256;
-        while (cap < r->len + n) cap *= 2;
-        r->data = mem_realloc(r->data, cap);
-        r->cap = cap;
-    }
-    if (n) memcpy(r->data + r->len, src, n);
-    r->len += n;
-}
-
-static void record_i64(record *r, int64_t v) {
-    record_put(r, &v, sizeof(v));
+/* What a pass saw, as a flat byte log. */
+static void record_i64(buf *r, int64_t v) {
+    buf_append(r, &v, sizeof(v));
 }
 
 static uint32_t next_rand(uint32_t *state) {
@@ -137,7 +122,7 @@ static uint32_t next_rand(uint32_t *state) {
     return x;
 }
 
-static void read_pass(const uint8_t *data, size_t len, size_t chunk, uint32_t *rng, record *out) {
+static void read_pass(const uint8_t *data, size_t len, size_t chunk, uint32_t *rng, buf *out) {
     aof_reader r;
     aof_reader_init_mem(&r, data, len);
     aof_reader_set_chunk(&r, chunk);
@@ -153,7 +138,7 @@ static void read_pass(const uint8_t *data, size_t len, size_t chunk, uint32_t *r
         if ((size_t)(r.end - prev_end) > longest) longest = (size_t)(r.end - prev_end);
         /* The command's first byte in the window, from the reader's state. */
         const char *cmd = r.win + (size_t)(r.offset - r.win_base);
-        record_put(out, "C", 1);
+        buf_append(out, "C", 1);
         record_i64(out, r.offset);
         record_i64(out, r.argc);
         for (int i = 0; i < r.argc; i++) {
@@ -177,7 +162,7 @@ static void read_pass(const uint8_t *data, size_t len, size_t chunk, uint32_t *r
     if (len - (size_t)r.valid_up_to > longest) longest = len - (size_t)r.valid_up_to;
     if (longest < AOF_MANIFEST_MAX_LINE) longest = AOF_MANIFEST_MAX_LINE;
     FUZZ_CHECK(r.win_cap <= 2 * (longest + chunk));
-    record_put(out, "E", 1);
+    buf_append(out, "E", 1);
     record_i64(out, st);
     record_i64(out, r.valid_up_to);
     record_i64(out, st == AOF_READ_END ? -1 : r.error_offset);
@@ -188,7 +173,9 @@ static void read_pass(const uint8_t *data, size_t len, size_t chunk, uint32_t *r
 
 static void fuzz_reader(unsigned char mode, uint32_t seed, const uint8_t *data, size_t len) {
     static const size_t small[4] = {1, 3, 16, 200};
-    record whole = {0}, pieces = {0};
+    buf whole, pieces;
+    buf_init(&whole);
+    buf_init(&pieces);
     read_pass(data, len, AOF_READ_CHUNK, NULL, &whole);
     uint32_t rng = seed;
     read_pass(data, len, small[(mode >> 1) & 3], &rng, &pieces);
@@ -196,8 +183,8 @@ static void fuzz_reader(unsigned char mode, uint32_t seed, const uint8_t *data, 
         fprintf(stderr, "fuzz_aof: whole and piecewise reads differ\n");
         abort();
     }
-    mem_free(whole.data);
-    mem_free(pieces.data);
+    buf_fini(&whole);
+    buf_fini(&pieces);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/mem.h"
 #include "protocol/resp_parser.h"
 
@@ -36,25 +37,9 @@ static const int64_t bulk_limits[8] = {
     0, 1, 3, 16, 1024, RESP_UNAUTH_MAX_BULK + 1, 512LL * 1024 * 1024, INT64_MAX,
 };
 
-/* What a pass saw, as a flat byte log. */
-typedef struct record {
-    unsigned char *data;
-    size_t len, cap;
-} record;
-
-static void record_put(record *r, const void *src, size_t n) {
-    if (r->len + n > r->cap) {
-        size_t cap = r->cap ? r->cap : 256;
-        while (cap < r->len + n) cap *= 2;
-        r->data = mem_realloc(r->data, cap);
-        r->cap = cap;
-    }
-    if (n) memcpy(r->data + r->len, src, n);
-    r->len += n;
-}
-
-static void record_u64(record *r, uint64_t v) {
-    record_put(r, &v, sizeof(v));
+/* What a pass saw, as a flat byte log (a buf). */
+static void record_u64(buf *r, uint64_t v) {
+    buf_append(r, &v, sizeof(v));
 }
 
 typedef struct settings {
@@ -73,19 +58,19 @@ static void apply_limits(resp_parser *p, const settings *s, uint64_t k) {
     p->authenticated = auth;
 }
 
-static void check_request(const resp_parser *p, const char *buf, size_t len, size_t consumed) {
+static void check_request(const resp_parser *p, const char *bytes, size_t len, size_t consumed) {
     FUZZ_CHECK(consumed > 0);
     FUZZ_CHECK(consumed <= len);
     FUZZ_CHECK(p->argc >= 0);
     FUZZ_CHECK(p->argc == 0 || p->argv != NULL);
     for (int i = 0; i < p->argc; i++) {
         const resp_arg *a = &p->argv[i];
-        FUZZ_CHECK(a->ptr >= buf);
+        FUZZ_CHECK(a->ptr >= bytes);
         FUZZ_CHECK(a->len <= consumed);
-        FUZZ_CHECK((size_t)(a->ptr - buf) <= consumed - a->len);
+        FUZZ_CHECK((size_t)(a->ptr - bytes) <= consumed - a->len);
         if (!p->inline_request) {
             /* Bulk payloads are followed by two bytes inside the request. */
-            FUZZ_CHECK((size_t)(a->ptr - buf) + a->len + 2 <= consumed);
+            FUZZ_CHECK((size_t)(a->ptr - bytes) + a->len + 2 <= consumed);
             FUZZ_CHECK(a->len <= (uint64_t)p->max_bulk_len);
             FUZZ_CHECK(p->authenticated || a->len <= RESP_UNAUTH_MAX_BULK);
         }
@@ -93,34 +78,34 @@ static void check_request(const resp_parser *p, const char *buf, size_t len, siz
     if (!p->inline_request) FUZZ_CHECK(p->authenticated || p->argc <= RESP_UNAUTH_MAX_ARGS);
 }
 
-static void record_request(record *r, const resp_parser *p) {
-    record_put(r, "R", 1);
+static void record_request(buf *r, const resp_parser *p) {
+    buf_append(r, "R", 1);
     record_u64(r, (uint64_t)p->argc);
-    record_put(r, p->inline_request ? "i" : "*", 1);
+    buf_append(r, p->inline_request ? "i" : "*", 1);
     for (int i = 0; i < p->argc; i++) {
         record_u64(r, p->argv[i].len);
-        record_put(r, p->argv[i].ptr, p->argv[i].len);
+        buf_append(r, p->argv[i].ptr, p->argv[i].len);
     }
 }
 
-static void record_error(record *r, const resp_parser *p) {
+static void record_error(buf *r, const resp_parser *p) {
     char text[128];
     resp_error_text(p, text, sizeof(text));
     FUZZ_CHECK(strncmp(text, "ERR Protocol error: ", 20) == 0);
     FUZZ_CHECK(p->error != RESP_ERR_NONE);
-    record_put(r, "E", 1);
+    buf_append(r, "E", 1);
     record_u64(r, (uint64_t)p->error);
-    if (p->error == RESP_ERR_EXPECTED_DOLLAR) record_put(r, &p->bad_char, 1);
+    if (p->error == RESP_ERR_EXPECTED_DOLLAR) buf_append(r, &p->bad_char, 1);
 }
 
-/* Parses every complete request in buf[*pos..len); returns false on error. */
-static bool drain(resp_parser *p, const settings *s, char *buf, size_t len, size_t *pos,
-                  uint64_t *requests, record *r) {
+/* Parses every complete request in bytes[*pos..len); returns false on error. */
+static bool drain(resp_parser *p, const settings *s, char *bytes, size_t len, size_t *pos,
+                  uint64_t *requests, buf *r) {
     for (;;) {
         apply_limits(p, s, *requests);
         size_t consumed = 12345;
         size_t have = len - *pos;
-        enum resp_status st = resp_parse(p, buf + *pos, have, &consumed);
+        enum resp_status st = resp_parse(p, bytes + *pos, have, &consumed);
         FUZZ_CHECK(consumed <= have);
         if (st == RESP_NEED_MORE) {
             FUZZ_CHECK(consumed == 0);
@@ -134,7 +119,7 @@ static bool drain(resp_parser *p, const settings *s, char *buf, size_t len, size
             return false;
         }
         FUZZ_CHECK(st == RESP_REQUEST);
-        check_request(p, buf + *pos, have, consumed);
+        check_request(p, bytes + *pos, have, consumed);
         record_request(r, p);
         *pos += consumed;
         (*requests)++;
@@ -142,18 +127,18 @@ static bool drain(resp_parser *p, const settings *s, char *buf, size_t len, size
 }
 
 /* The stream handed over in one piece. */
-static void pass_whole(const settings *s, const uint8_t *stream, size_t len, record *r) {
+static void pass_whole(const settings *s, const uint8_t *stream, size_t len, buf *r) {
     resp_parser p;
     resp_parser_init(&p, 0);
-    char *buf = mem_alloc(len ? len : 1);
-    if (len) memcpy(buf, stream, len);
+    char *bytes = mem_alloc(len ? len : 1);
+    if (len) memcpy(bytes, stream, len);
     size_t pos = 0;
     uint64_t requests = 0;
-    if (drain(&p, s, buf, len, &pos, &requests, r)) {
-        record_put(r, "N", 1);
+    if (drain(&p, s, bytes, len, &pos, &requests, r)) {
+        buf_append(r, "N", 1);
         record_u64(r, len - pos);
     }
-    mem_free(buf);
+    mem_free(bytes);
     resp_parser_fini(&p);
 }
 
@@ -176,27 +161,27 @@ static void check_reuse_after_error(resp_parser *p) {
         int w = i % 7 + 1;
         n += (size_t)snprintf(req + n, sizeof(req) - n, "$%d\r\n%.*s\r\n", w, w, "abcdefg");
     }
-    char *buf = mem_dup(req, n);
+    char *bytes = mem_dup(req, n);
     p->authenticated = true;
     p->max_bulk_len = 1024;
     size_t consumed = 0;
-    FUZZ_CHECK(resp_parse(p, buf, n, &consumed) == RESP_REQUEST);
+    FUZZ_CHECK(resp_parse(p, bytes, n, &consumed) == RESP_REQUEST);
     FUZZ_CHECK(consumed == n && p->argc == 20 && !p->inline_request);
     for (int i = 0; i < 20; i++) {
         size_t w = (size_t)(i % 7 + 1);
         FUZZ_CHECK(p->argv[i].len == w && memcmp(p->argv[i].ptr, "abcdefg", w) == 0);
     }
-    mem_free(buf);
+    mem_free(bytes);
 }
 
 /* The stream in random reads. The unread bytes always sit in an allocation
  * of exactly their size (so a read past the end is caught), and that
  * allocation is replaced after every read and every consumed request (so a
  * pointer kept across calls is caught as a use after free). */
-static void pass_chunked(settings *s, const uint8_t *stream, size_t len, record *r) {
+static void pass_chunked(settings *s, const uint8_t *stream, size_t len, buf *r) {
     resp_parser p;
     resp_parser_init(&p, 0);
-    char *buf = NULL;
+    char *bytes = NULL;
     size_t have = 0, fed = 0;
     uint64_t requests = 0;
     bool ok = true;
@@ -204,30 +189,30 @@ static void pass_chunked(settings *s, const uint8_t *stream, size_t len, record 
         size_t chunk = 1 + next_rand(&s->rng) % s->max_chunk;
         if (chunk > len - fed) chunk = len - fed;
         char *nbuf = mem_alloc(have + chunk);
-        if (have) memcpy(nbuf, buf, have);
+        if (have) memcpy(nbuf, bytes, have);
         memcpy(nbuf + have, stream + fed, chunk);
-        mem_free(buf);
-        buf = nbuf;
+        mem_free(bytes);
+        bytes = nbuf;
         have += chunk;
         fed += chunk;
         size_t pos = 0;
-        ok = drain(&p, s, buf, have, &pos, &requests, r);
+        ok = drain(&p, s, bytes, have, &pos, &requests, r);
         if (ok && pos > 0) {
             /* Compact: keep only the unread bytes. */
             char *rest = mem_alloc(have - pos ? have - pos : 1);
-            memcpy(rest, buf + pos, have - pos);
-            mem_free(buf);
-            buf = rest;
+            memcpy(rest, bytes + pos, have - pos);
+            mem_free(bytes);
+            bytes = rest;
             have -= pos;
         }
     }
     if (ok) {
-        record_put(r, "N", 1);
+        buf_append(r, "N", 1);
         record_u64(r, have);
     } else {
         check_reuse_after_error(&p);
     }
-    mem_free(buf);
+    mem_free(bytes);
     resp_parser_fini(&p);
 }
 
@@ -239,7 +224,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *stream = data + 3;
     size_t len = size - 3;
 
-    record whole = {0}, chunked = {0};
+    buf whole, chunked;
+    buf_init(&whole);
+    buf_init(&chunked);
     pass_whole(&s, stream, len, &whole);
     pass_chunked(&s, stream, len, &chunked);
     /* The line-length limits (RESP_INLINE_MAX) legitimately depend on how
@@ -252,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         }
     }
-    mem_free(whole.data);
-    mem_free(chunked.data);
+    buf_fini(&whole);
+    buf_fini(&chunked);
     return 0;
 }
