@@ -8,6 +8,7 @@
 #   make test-integration  real processes driven by redis-cli / go-redis
 #   make check           layer + header checks + raw-malloc grep + unit tests
 #   make bench           Tessera vs redis-server, same machine, same run
+#   make bench-persist   full-sync time and BGSAVE peak memory vs redis-server
 #   make fuzz            libFuzzer targets (clang)
 
 MODE ?= release
@@ -60,7 +61,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
 .SECONDARY: $(TEST_SUPPORT_OBJ)
 
 .PHONY: all release debug sanitize test test-sanitize test-integration test-all check \
-        check-layers check-headers check-malloc bench fuzz clean run
+        check-layers check-headers check-malloc bench bench-persist fuzz clean run
 
 all: $(SERVER)
 ifeq ($(MODE),release)
@@ -118,6 +119,9 @@ check-malloc:
 
 bench: all
 	tests/bench/bench.sh
+
+bench-persist: all
+	tests/bench/persist_bench.sh
 
 fuzz:
 	tests/fuzz/build.sh
