@@ -42,6 +42,11 @@ void cmd_propagate_del(cmd_ctx *ctx, const resp_arg *key, bool lazy);
  * its own form propagates as sent. */
 void cmd_propagate_finish(cmd_ctx *ctx);
 
+/* Marks argv[i] as a secret (a password): logs and MONITOR hide it. */
+void cmd_redact_arg(cmd_ctx *ctx, int i);
+/* Whether argv[i] was marked by cmd_redact_arg. */
+bool cmd_arg_redacted(const cmd_ctx *ctx, int i);
+
 /* Copies name upper-cased into dst (NUL-terminated, truncated to cap-1
  * bytes); returns the length. */
 size_t cmd_upper_name(const char *name, size_t len, char *dst, size_t cap);

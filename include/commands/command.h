@@ -96,6 +96,9 @@ typedef struct cmd_ctx {
     /* Set once the handler chose what to propagate (cmd_propagate);
      * otherwise a command with dirty > 0 propagates as it was sent. */
     bool propagated;
+    /* Arguments holding secrets (bit i: argv[i]; bit 63 also covers every
+     * later one): SLOWLOG and MONITOR show "(redacted)" instead. */
+    uint64_t redacted;
 } cmd_ctx;
 
 typedef void (*cmd_handler)(cmd_ctx *ctx);

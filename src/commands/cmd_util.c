@@ -114,3 +114,11 @@ void cmd_propagate_finish(cmd_ctx *ctx) {
     if (!ctx->propagated && ctx->dirty > 0 && ctx->prop)
         prop_batch_add(ctx->prop, db_id(ctx->db), ctx->argc, ctx->argv);
 }
+
+void cmd_redact_arg(cmd_ctx *ctx, int i) {
+    ctx->redacted |= 1ULL << (i < 63 ? i : 63);
+}
+
+bool cmd_arg_redacted(const cmd_ctx *ctx, int i) {
+    return (ctx->redacted >> (i < 63 ? i : 63)) & 1;
+}

@@ -76,6 +76,10 @@ static void cmd_auth(cmd_ctx *ctx) {
         reply_error(ctx->out, ERRMSG_SYNTAX);
         return;
     }
+    /* Redis compat: the first argument is hidden even when it is a user
+     * name. */
+    cmd_redact_arg(ctx, 1);
+    if (ctx->argc == 3) cmd_redact_arg(ctx, 2);
     const resp_arg *user = NULL, *pass = &ctx->argv[1];
     if (ctx->argc == 2) {
         if (!server_auth_required(ctx->server)) {
@@ -145,6 +149,8 @@ static void cmd_hello(cmd_ctx *ctx) {
         int more = ctx->argc - 1 - j;
         const resp_arg *opt = &ctx->argv[j];
         if (arg_eq(opt, "auth") && more >= 2) {
+            cmd_redact_arg(ctx, j + 1);
+            cmd_redact_arg(ctx, j + 2);
             if (!authenticate(ctx, &ctx->argv[j + 1], &ctx->argv[j + 2])) {
                 reply_error(ctx->out, ERRMSG_WRONGPASS);
                 return;

@@ -56,8 +56,11 @@ static bool parse_migrate_or_reply(cmd_ctx *ctx, migrate_args *a) {
         } else if (cmd_arg_is(ctx, i, "replace")) {
             a->replace = true;
         } else if (cmd_arg_is(ctx, i, "auth") && more >= 1) {
+            cmd_redact_arg(ctx, i + 1);
             a->password = &ctx->argv[++i];
         } else if (cmd_arg_is(ctx, i, "auth2") && more >= 2) {
+            cmd_redact_arg(ctx, i + 1);
+            cmd_redact_arg(ctx, i + 2);
             a->username = &ctx->argv[++i];
             a->password = &ctx->argv[++i];
         } else if (cmd_arg_is(ctx, i, "keys")) {

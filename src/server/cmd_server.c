@@ -83,6 +83,9 @@ static void cmd_config_set(cmd_ctx *ctx) {
         lens[i] = ctx->argv[2 + 2 * i].len;
         values[i] = ctx->argv[3 + 2 * i].ptr;
         vlens[i] = ctx->argv[3 + 2 * i].len;
+        /* Every secret is hidden, even when another pair is refused. */
+        if (config_is_sensitive(server_config(ctx->server), names[i], lens[i]))
+            cmd_redact_arg(ctx, 3 + 2 * i);
     }
     buf err;
     buf_init(&err);

@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "commands/cmd_util.h"
 #include "commands/command.h"
 #include "data/keyspace.h"
@@ -174,6 +175,15 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     st->dirty += ctx.dirty;
 
     const config_values *cv = config_get_values(server_config(srv));
+    /* Passwords never reach the slow log or MONITOR. */
+    resp_arg *shown = NULL;
+    if (ctx.redacted) {
+        shown = mem_alloc(sizeof(resp_arg) * (size_t)argc);
+        for (int i = 0; i < argc; i++)
+            shown[i] = cmd_arg_redacted(&ctx, i) ? (resp_arg){.ptr = "(redacted)", .len = 10}
+                                                 : argv[i];
+        argv = shown;
+    }
     if (cv->slowlog_log_slower_than >= 0 && duration >= cv->slowlog_log_slower_than &&
         !(cmd->def->flags & CMD_SKIP_SLOWLOG))
         slowlog_record(server_slowlog(srv), argc, argv, duration, cv->slowlog_log_slower_than,
@@ -183,6 +193,7 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
                        duration / 1000, cv->latency_monitor_threshold);
     if (!list_empty(server_monitors(srv)) && !(cmd->def->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         monitor_feed(srv, c, argc, argv);
+    mem_free(shown);
 }
 
 /* Pipelines usually repeat one command, so the connection's previous

@@ -1108,3 +1108,35 @@ func TestServerScanGuarantee(t *testing.T) {
 		t.Errorf("SCAN missed %d of %d keys present during the whole iteration", missing, stable)
 	}
 }
+
+// Secrets never reach SLOWLOG or MONITOR: AUTH, HELLO AUTH, CONFIG SET of a
+// sensitive parameter and MIGRATE AUTH show "(redacted)", as Redis does.
+func TestServerSecretsAreRedacted(t *testing.T) {
+	srv := harness.Start(t, harness.Options{Args: []string{"--slowlog-log-slower-than", "0"}})
+	mon := srv.Dial(t)
+	mon.Expect("+OK\r\n", "MONITOR")
+	c := srv.Dial(t)
+	c.Expect("+OK\r\n", "CONFIG", "SET", "requirepass", "hunter2", "maxmemory-samples", "5")
+	c.Expect("+OK\r\n", "AUTH", "hunter2")
+	c.Expect("+OK\r\n", "AUTH", "default", "hunter2")
+	_ = c.Do("HELLO", "2", "AUTH", "default", "hunter2")
+	_ = c.Do("MIGRATE", "127.0.0.1", "1", "k", "0", "10", "AUTH", "hunter2")
+	log := c.DoStr("SLOWLOG", "GET", "20")
+	if strings.Contains(log, "hunter2") {
+		t.Errorf("a password is in SLOWLOG GET:\n%q", log)
+	}
+	if !strings.Contains(log, "(redacted)") {
+		t.Errorf("SLOWLOG shows no (redacted) argument:\n%q", log)
+	}
+	// CONFIG and SLOWLOG are admin commands, which MONITOR does not show.
+	var seen strings.Builder
+	for i := 0; i < 4; i++ {
+		seen.Write(mon.Read())
+	}
+	if strings.Contains(seen.String(), "hunter2") {
+		t.Errorf("a password reached MONITOR:\n%s", seen.String())
+	}
+	if !strings.Contains(seen.String(), `"AUTH" "(redacted)"`) {
+		t.Errorf("MONITOR does not show AUTH redacted:\n%s", seen.String())
+	}
+}
