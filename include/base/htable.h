@@ -69,12 +69,21 @@ void htable_clear(htable *ht, void (*free_node)(htable_node *node, void *ctx), v
 /* Moves up to n buckets (visiting at most 10*n empty ones). Returns true if
  * more rehashing remains. */
 bool htable_rehash_steps(htable *ht, int n);
+/* Process-wide: while true (a forked child is writing a snapshot), tables
+ * grow only when much fuller than usual and never shrink, so that the
+ * child's copy-on-write pages stay few. */
+void htable_avoid_resize(bool avoid);
+
 /* Rehashes for about budget_us microseconds; returns true if work remains. */
 bool htable_rehash_for(htable *ht, int64_t budget_us);
 
 /* Visits every element. The callback must not add or remove elements;
  * rehashing is paused meanwhile. Returns false as soon as fn does. */
 bool htable_foreach(htable *ht, bool (*fn)(htable_node *node, void *ctx), void *ctx);
+/* Like htable_foreach for a callback that changes nothing in the table:
+ * it writes nothing itself either, so walking a forked child's copy (a
+ * snapshot) does not make the kernel copy the table's pages. */
+bool htable_walk(const htable *ht, bool (*fn)(htable_node *node, void *ctx), void *ctx);
 
 /* One step of a stateless scan. Start with cursor 0; the returned cursor is 0
  * when the scan is complete. Every element present for the whole scan is

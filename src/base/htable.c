@@ -160,17 +160,27 @@ void htable_replace_at(htable_node **link, htable_node *newnode) {
     *link = newnode;
 }
 
+/* While a forked child (a snapshot) shares the parent's memory, every page
+ * a resize touches gets copied: tables then grow only when chains get long
+ * (5 elements per bucket) and never shrink, as Redis does. */
+static bool resize_avoided;
+
+void htable_avoid_resize(bool avoid) {
+    resize_avoided = avoid;
+}
+
 static void maybe_grow(htable *ht) {
     if (htable_is_rehashing(ht)) return;
     if (ht->buckets[0] == NULL) {
         resize_to(ht, HT_MIN_EXP);
         return;
     }
-    if (ht->used[0] >= ht_size(ht, 0)) resize_to(ht, (int8_t)(ht->exp[0] + 1));
+    size_t size = ht_size(ht, 0);
+    if (ht->used[0] >= (resize_avoided ? 5 * size : size)) resize_to(ht, (int8_t)(ht->exp[0] + 1));
 }
 
 static void maybe_shrink(htable *ht) {
-    if (htable_is_rehashing(ht) || ht->pause_rehash) return;
+    if (htable_is_rehashing(ht) || ht->pause_rehash || resize_avoided) return;
     size_t size = ht_size(ht, 0);
     if (size <= ((size_t)1 << HT_MIN_EXP) || ht->used[0] * 8 >= size) return;
     resize_to(ht, exp_for(ht->used[0]));
@@ -249,9 +259,8 @@ void htable_clear(htable *ht, void (*free_node)(htable_node *node, void *ctx), v
     htable_fini(ht);
 }
 
-bool htable_foreach(htable *ht, bool (*fn)(htable_node *node, void *ctx), void *ctx) {
+bool htable_walk(const htable *ht, bool (*fn)(htable_node *node, void *ctx), void *ctx) {
     bool go_on = true;
-    ht->pause_rehash++;
     for (int t = 0; t <= 1 && go_on; t++) {
         size_t size = ht_size(ht, t);
         for (size_t i = 0; i < size && go_on; i++) {
@@ -263,6 +272,12 @@ bool htable_foreach(htable *ht, bool (*fn)(htable_node *node, void *ctx), void *
             }
         }
     }
+    return go_on;
+}
+
+bool htable_foreach(htable *ht, bool (*fn)(htable_node *node, void *ctx), void *ctx) {
+    ht->pause_rehash++;
+    bool go_on = htable_walk(ht, fn, ctx);
     ht->pause_rehash--;
     return go_on;
 }

@@ -649,7 +649,7 @@ void db_foreach(db *d, bool (*fn)(kv *e, void *ctx), void *ctx) {
     if (d->slots == NULL) return;
     foreach_adapter a = {fn, ctx};
     for (unsigned s = 0; s < KEYSLOT_COUNT; s++) {
-        if (d->slots[s] && !htable_foreach(d->slots[s], foreach_visit, &a)) return;
+        if (d->slots[s] && !htable_walk(d->slots[s], foreach_visit, &a)) return;
     }
 }
 

@@ -739,7 +739,11 @@ static void on_cron(struct ev_loop *loop, ev_timer *w, int revents) {
         latency_record(s->latency, "expire-cycle", (clock_mono_us() - t0) / 1000,
                        cv->latency_monitor_threshold);
     }
-    if (cv->activerehashing) keyspace_rehash_step(s->ks, 1000);
+    /* With a child writing a snapshot, moving entries between tables would
+     * only make the kernel copy the pages they sit in. */
+    bool child = server_child_running(s);
+    htable_avoid_resize(child);
+    if (cv->activerehashing && !child) keyspace_rehash_step(s->ks, 1000);
     if (keyspace_reclaim_pending(s->ks)) keyspace_reclaim_step(s->ks, period_us / 4);
     if (s->evict.maxmemory) server_perform_evictions(s);
     close_idle_clients(s, now);

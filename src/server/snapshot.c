@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/htable.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "data/keyspace.h"
@@ -216,8 +217,7 @@ int snapshot_bgsave(snapshot *sn, bool schedule, bool *scheduled, buf *err) {
             log_warning("%s", why.data ? why.data : "Error saving DB on disk");
         _exit(rc == 0 ? 0 : 1);
     }
-    sn->st.last_fork_us = clock_mono_us() - start;
-    sn->st.forks++;
+    snapshot_count_fork(sn, clock_mono_us() - start);
     sn->child = pid;
     sn->st.bgsave_in_progress = true;
     sn->st.current_bgsave_start_ms = clock_wall_ms();
@@ -298,6 +298,9 @@ bool snapshot_child_running(const snapshot *sn) {
 void snapshot_count_fork(snapshot *sn, int64_t fork_us) {
     sn->st.last_fork_us = fork_us;
     sn->st.forks++;
+    /* Every fork passes here: from now on until the cron sees the child
+     * gone, hash tables avoid resizing (copy-on-write). */
+    htable_avoid_resize(true);
 }
 
 bool snapshot_writes_denied(const snapshot *sn) {

@@ -723,8 +723,41 @@ static void clear_hands_every_element_to_the_callback(void **state) {
     assert_int_equal(mem_used_bytes(), base);
 }
 
+/* While a snapshot child runs, tables fill up to 5 per bucket before
+ * growing and never shrink; afterwards the usual policy comes back. */
+static void avoiding_resize_delays_growth_and_stops_shrinking(void **state) {
+    (void)state;
+    htable ht;
+    htable_init(&ht, &item_type);
+    enum { N = 4096 };
+    static item items[N];
+    for (size_t i = 0; i < N; i++) items[i] = (item){.key = i};
+    for (size_t i = 0; i < 64; i++) insert(&ht, &items[i]);
+    drain_rehash(&ht);
+    size_t size = htable_bucket_count(&ht);
+    assert_true(5 * size + 1 < N);
+    htable_avoid_resize(true);
+    for (size_t i = 64; i < 5 * size - 1; i++) insert(&ht, &items[i]);
+    assert_false(htable_is_rehashing(&ht));
+    assert_int_equal(htable_bucket_count(&ht), size);
+    insert(&ht, &items[5 * size - 1]);
+    insert(&ht, &items[5 * size]);
+    assert_true(htable_is_rehashing(&ht) || htable_bucket_count(&ht) > size);
+    drain_rehash(&ht);
+    size_t big = htable_bucket_count(&ht);
+    for (size_t i = 0; i < 5 * size + 1; i++) assert_non_null(remove_key(&ht, items[i].key));
+    assert_int_equal(htable_bucket_count(&ht), big); /* no shrink while avoided */
+    htable_avoid_resize(false);
+    insert(&ht, &items[0]);
+    assert_non_null(remove_key(&ht, items[0].key));
+    drain_rehash(&ht);
+    assert_true(htable_bucket_count(&ht) < big);
+    htable_clear(&ht, NULL, NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(avoiding_resize_delays_growth_and_stops_shrinking),
         cmocka_unit_test_setup(empty_table_answers_without_allocating, set_seed),
         cmocka_unit_test_setup(grow_and_shrink_cycles_keep_every_element_findable, set_seed),
         cmocka_unit_test_setup(lookups_succeed_after_every_rehash_step, set_seed),
