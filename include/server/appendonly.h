@@ -35,6 +35,7 @@ typedef struct appendonly_info {
     uint64_t buffer_length;
     bool pending_bio_fsync;
     uint64_t delayed_fsync;
+    size_t last_cow_size; /* private dirty bytes of the last rewrite child */
 } appendonly_info;
 
 appendonly *appendonly_new(struct server *srv);

@@ -25,6 +25,7 @@ typedef struct snapshot_stats {
     uint64_t last_load_keys_expired;
     uint64_t forks;
     int64_t last_fork_us;
+    size_t rdb_last_cow_size; /* private dirty bytes of the last RDB child */
 } snapshot_stats;
 
 snapshot *snapshot_new(struct server *srv);
@@ -44,6 +45,9 @@ bool snapshot_child_running(const snapshot *sn);
 /* The options every RDB writer uses (compression, checksum, LRU/LFU). */
 struct rdb_save_opts;
 void snapshot_fill_save_opts(snapshot *sn, struct rdb_save_opts *o);
+/* Copy-on-write cost reported by the last RDB child (BGSAVE or replica
+ * sync), for INFO rdb_last_cow_size. */
+void snapshot_note_cow(snapshot *sn, size_t bytes);
 /* Fork statistics (INFO total_forks, latest_fork_usec) for every child. */
 void snapshot_count_fork(snapshot *sn, int64_t fork_us);
 /* Called by the cron: starts a BGSAVE when a save point is reached. */

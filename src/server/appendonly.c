@@ -47,6 +47,7 @@
 #include "data/keyspace.h"
 #include "persist/aof.h"
 #include "persist/rdb.h"
+#include "server/child_info.h"
 #include "server/config.h"
 #include "server/dispatch.h"
 #include "server/server.h"
@@ -169,6 +170,8 @@ struct appendonly {
     uint64_t rewrites;
     uint64_t consecutive_failures;
     int64_t last_failed_try_ms;
+    child_info ci;
+    size_t last_cow_size;
 };
 
 static const config_values *cfgv(const appendonly *a) {
@@ -188,6 +191,7 @@ appendonly *appendonly_new(struct server *srv) {
     a->selected_db = -1;
     a->last_rewrite_time_s = -1;
     a->last_bgrewrite_ok = true;
+    a->ci.rfd = a->ci.wfd = -1;
     aof_manifest_init(&a->man);
     buf_init(&a->pending);
     return a;
@@ -637,8 +641,10 @@ static int start_rewrite(appendonly *a, buf *err) {
         }
     }
     int64_t start = clock_mono_us();
+    child_info_open(&a->ci);
     pid_t pid = fork();
     if (pid < 0) {
+        child_info_close(&a->ci);
         buf_printf(err, "fork: %s", strerror(errno));
         log_warning("Can't rewrite append only file in background: fork: %s", strerror(errno));
         return -1;
@@ -657,8 +663,10 @@ static int start_rewrite(appendonly *a, buf *err) {
             log_warning("Write error writing the AOF base: %s", cerr.data ? cerr.data : "?");
         else
             log_notice("Successfully created the temporary AOF base file %s", tmp);
+        child_info_send(&a->ci);
         _exit(rc < 0 ? 1 : 0);
     }
+    child_info_parent(&a->ci);
     snapshot_count_fork(server_snapshot(a->srv), clock_mono_us() - start);
     log_notice("Background append only file rewriting started by pid %ld", (long)pid);
     a->child = pid;
@@ -735,6 +743,7 @@ static void on_rewrite_done(struct ev_loop *loop, ev_child *w, int revents) {
     (void)revents;
     appendonly *a = w->data;
     ev_child_stop(loop, w);
+    a->last_cow_size = child_info_receive(&a->ci);
     pid_t pid = a->child;
     a->child = 0;
     a->last_rewrite_time_s = (clock_mono_ms() - a->rewrite_start_ms) / 1000;
@@ -795,6 +804,7 @@ void appendonly_kill_child(appendonly *a) {
     kill(pid, SIGUSR1);
     waitpid(pid, NULL, 0);
     ev_child_stop(server_loop(a->srv), &a->child_watcher);
+    child_info_close(&a->ci);
     a->child = 0;
     char tmp[64];
     temp_rewrite_name(pid, tmp, sizeof(tmp));
@@ -953,4 +963,5 @@ void appendonly_get_info(appendonly *a, appendonly_info *out) {
     out->buffer_length = a->pending.len;
     out->pending_bio_fsync = worker_pending(&a->worker);
     out->delayed_fsync = a->delayed_fsync;
+    out->last_cow_size = a->last_cow_size;
 }

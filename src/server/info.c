@@ -267,7 +267,7 @@ static void section_persistence(server *s, buf *out) {
                "rdb_last_bgsave_time_sec:%lld\r\n"
                "rdb_current_bgsave_time_sec:%lld\r\n"
                "rdb_saves:%llu\r\n"
-               "rdb_last_cow_size:0\r\n"
+               "rdb_last_cow_size:%zu\r\n"
                "rdb_last_load_keys_expired:%llu\r\n"
                "rdb_last_load_keys_loaded:%llu\r\n"
                "aof_enabled:%d\r\n"
@@ -279,7 +279,7 @@ static void section_persistence(server *s, buf *out) {
                "aof_rewrites:%llu\r\n"
                "aof_rewrites_consecutive_failures:%llu\r\n"
                "aof_last_write_status:%s\r\n"
-               "aof_last_cow_size:0\r\n"
+               "aof_last_cow_size:%zu\r\n"
                "module_fork_in_progress:0\r\n"
                "module_fork_last_cow_size:0\r\n",
                server_is_loading(s) ? 1 : 0, (unsigned long long)server_changes_since_save(s),
@@ -287,13 +287,14 @@ static void section_persistence(server *s, buf *out) {
                (long long)sn->last_save_s, sn->last_bgsave_ok ? "ok" : "err",
                (long long)sn->last_bgsave_time_s,
                sn->bgsave_in_progress ? (long long)((now_ms - sn->current_bgsave_start_ms) / 1000) : -1LL,
-               (unsigned long long)sn->saves, (unsigned long long)sn->last_load_keys_expired,
+               (unsigned long long)sn->saves, sn->rdb_last_cow_size,
+               (unsigned long long)sn->last_load_keys_expired,
                (unsigned long long)sn->last_load_keys_loaded, ai.enabled ? 1 : 0,
                ai.rewrite_in_progress ? 1 : 0, ai.rewrite_scheduled ? 1 : 0,
                (long long)ai.last_rewrite_time_s, (long long)ai.current_rewrite_time_s,
                ai.last_bgrewrite_ok ? "ok" : "err", (unsigned long long)ai.rewrites,
                (unsigned long long)ai.rewrites_consecutive_failures,
-               ai.last_write_ok ? "ok" : "err");
+               ai.last_write_ok ? "ok" : "err", ai.last_cow_size);
     if (ai.enabled)
         buf_printf(out,
                    "aof_current_size:%lld\r\n"

@@ -28,6 +28,7 @@
 #include "protocol/reply.h"
 #include "server/appendonly.h"
 #include "server/backlog.h"
+#include "server/child_info.h"
 #include "server/client.h"
 #include "server/config.h"
 #include "replication_internal.h"
@@ -50,6 +51,7 @@ replication *repl_new(struct server *srv) {
     r->fd = -1;
     r->tmp_fd = -1;
     r->pipe_fd = -1;
+    r->ci.rfd = r->ci.wfd = -1;
     list_init(&r->peers);
     buf_init(&r->rx);
     return r;
@@ -82,6 +84,7 @@ void repl_kill_child(replication *r) {
     kill(r->child, SIGUSR1);
     waitpid(r->child, NULL, 0);
     ev_child_stop(server_loop(r->srv), &r->child_watcher);
+    child_info_close(&r->ci);
     r->child = 0;
     if (r->pipe_fd >= 0) {
         ev_io_stop(server_loop(r->srv), &r->pipe_io);
@@ -275,8 +278,10 @@ static void start_full_sync(replication *r) {
     const char *path = cfgv(r)->dbfilename && cfgv(r)->dbfilename[0] ? cfgv(r)->dbfilename
                                                                       : "dump.rdb";
     int64_t t0 = clock_mono_us();
+    child_info_open(&r->ci);
     pid_t pid = fork();
     if (pid < 0) {
+        child_info_close(&r->ci);
         log_warning("Can't fork for a replica sync: %s", strerror(errno));
         if (pipefd[0] >= 0) {
             close(pipefd[0]);
@@ -297,8 +302,10 @@ static void start_full_sync(replication *r) {
             rc = rdb_save_file(server_keyspace(r->srv), path, &o, &err);
         }
         if (rc < 0) log_warning("Replica sync snapshot failed: %s", err.data ? err.data : "?");
+        child_info_send(&r->ci);
         _exit(rc < 0 ? 1 : 0);
     }
+    child_info_parent(&r->ci);
     snapshot_count_fork(server_snapshot(r->srv), clock_mono_us() - t0);
     r->child = pid;
     r->child_diskless = diskless;
@@ -382,6 +389,7 @@ static void on_sync_child_exit(struct ev_loop *loop, ev_child *w, int revents) {
     (void)revents;
     replication *r = w->data;
     ev_child_stop(loop, w);
+    snapshot_note_cow(server_snapshot(r->srv), child_info_receive(&r->ci));
     r->child = 0;
     bool ok = WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0;
     if (r->child_diskless) {

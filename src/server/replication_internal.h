@@ -13,6 +13,7 @@
 #include "base/list.h"
 #include "base/net.h"
 #include "server/backlog.h"
+#include "server/child_info.h"
 #include "server/config.h"
 #include "server/replication.h"
 #include "server/server.h"
@@ -90,6 +91,7 @@ struct replication {
     ev_io pipe_io;
     bool pipe_paused;
     char eof_mark[EOF_MARK_LEN + 1];
+    child_info ci;
     uint64_t sync_full, sync_partial_ok, sync_partial_err;
 
     /* Replica side. */

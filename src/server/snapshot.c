@@ -24,6 +24,7 @@
 #include "base/mem.h"
 #include "data/keyspace.h"
 #include "persist/rdb.h"
+#include "server/child_info.h"
 #include "server/config.h"
 #include "server/replication.h"
 #include "server/server.h"
@@ -38,6 +39,7 @@ struct snapshot {
     uint64_t dirty_at_fork;
     int64_t last_bgsave_try_s;
     bool scheduled; /* BGSAVE SCHEDULE waiting for another child */
+    child_info ci;
 };
 
 static const config_values *cfgv(snapshot *sn) {
@@ -55,6 +57,7 @@ snapshot *snapshot_new(struct server *srv) {
     sn->st.last_bgsave_ok = true;
     sn->st.last_bgsave_time_s = -1;
     sn->st.last_save_s = clock_wall_ms() / 1000;
+    sn->ci.rfd = sn->ci.wfd = -1;
     return sn;
 }
 
@@ -155,6 +158,7 @@ static void on_child_exit(struct ev_loop *loop, ev_child *w, int revents) {
     (void)revents;
     snapshot *sn = w->data;
     ev_child_stop(loop, w);
+    snapshot_note_cow(sn, child_info_receive(&sn->ci));
     int status = w->rstatus;
     int64_t now = clock_wall_ms();
     sn->st.last_bgsave_time_s = (now - sn->st.current_bgsave_start_ms) / 1000;
@@ -198,9 +202,11 @@ int snapshot_bgsave(snapshot *sn, bool schedule, bool *scheduled, buf *err) {
     sn->dirty_at_fork = server_stats_of(sn->srv)->dirty;
     sn->last_bgsave_try_s = clock_wall_ms() / 1000;
     int64_t start = clock_mono_us();
+    child_info_open(&sn->ci);
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
+        child_info_close(&sn->ci);
         sn->st.last_bgsave_ok = false;
         log_warning("Can't save in background: fork: %s", strerror(e));
         buf_printf(err, "ERR Background save failed: fork: %s", strerror(e));
@@ -215,8 +221,10 @@ int snapshot_bgsave(snapshot *sn, bool schedule, bool *scheduled, buf *err) {
             log_notice("DB saved on disk");
         else
             log_warning("%s", why.data ? why.data : "Error saving DB on disk");
+        child_info_send(&sn->ci);
         _exit(rc == 0 ? 0 : 1);
     }
+    child_info_parent(&sn->ci);
     snapshot_count_fork(sn, clock_mono_us() - start);
     sn->child = pid;
     sn->st.bgsave_in_progress = true;
@@ -264,6 +272,7 @@ void snapshot_kill_child(snapshot *sn) {
     snprintf(tmp, sizeof(tmp), "temp-%d.rdb", (int)sn->child);
     unlink(tmp);
     ev_child_stop(server_loop(sn->srv), &sn->child_watcher);
+    child_info_close(&sn->ci);
     sn->child = 0;
     sn->st.bgsave_in_progress = false;
 }
@@ -293,6 +302,12 @@ int snapshot_reload(snapshot *sn, bool save, bool flush, buf *err) {
 
 bool snapshot_child_running(const snapshot *sn) {
     return sn->child > 0;
+}
+
+void snapshot_note_cow(snapshot *sn, size_t bytes) {
+    sn->st.rdb_last_cow_size = bytes;
+    if (bytes > 0)
+        log_notice("Fork CoW for RDB: %zu MB of memory used by copy-on-write", bytes >> 20);
 }
 
 void snapshot_count_fork(snapshot *sn, int64_t fork_us) {

@@ -125,6 +125,11 @@ func TestPersistenceBgsaveAndSavePoints(t *testing.T) {
 	if !strings.Contains(info, "rdb_last_bgsave_status:ok") {
 		t.Fatalf("BGSAVE did not succeed:\n%s", info)
 	}
+	// The child reports what copy-on-write cost it (its private pages are
+	// never none: it writes its own buffers).
+	if strings.Contains(info, "rdb_last_cow_size:0\r\n") || !strings.Contains(info, "rdb_last_cow_size:") {
+		t.Errorf("rdb_last_cow_size not reported after BGSAVE:\n%s", info)
+	}
 	// One more change: the "save 1 1" point writes it within a few seconds
 	// without being asked.
 	before := c.DoStr("LASTSAVE")
