@@ -68,14 +68,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/tessera-bench.XXXXXX")
 T_PID=""
 R_PID=""
 
-die() {
-    echo "bench: $*" >&2
-    exit 1
-}
-
-need() {
-    command -v "$1" >/dev/null 2>&1 || die "'$1' not found (set ${2:-PATH})"
-}
+BENCH_NAME=bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need "$TESSERA_BIN" TESSERA_BIN
 need "$REDIS_SERVER_BIN" REDIS_SERVER_BIN
@@ -107,7 +101,6 @@ fi
 
 # ---- server lifecycle --------------------------------------------------------
 
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
     stop_pid "$T_PID"

@@ -38,17 +38,13 @@ CALLGRIND_KEEP=${CALLGRIND_KEEP:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tessera-callgrind.XXXXXX")
 PID=""
 
-die() {
-    echo "callgrind: $*" >&2
-    exit 1
-}
+BENCH_NAME=callgrind
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for tool in "$TESSERA_BIN" "$REDIS_SERVER_BIN" "$REDIS_BENCHMARK_BIN" "$REDIS_CLI_BIN" valgrind \
     callgrind_control; do
-    command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found"
+    need "$tool"
 done
-
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
     stop_pid "$PID"

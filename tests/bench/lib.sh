@@ -13,3 +13,14 @@ stop_pid() { # pid
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
+
+# Prints "<script>: message" and exits 1 (BENCH_NAME names the script).
+die() {
+    echo "${BENCH_NAME:-bench}: $*" >&2
+    exit 1
+}
+
+# Dies unless the command exists; the message names the variable to set.
+need() { # command [variable]
+    command -v "$1" >/dev/null 2>&1 || die "'$1' not found (set ${2:-PATH})"
+}

@@ -72,14 +72,8 @@ REPLICA_PID=""
 WRITER_PID=""
 PIPE_PID=""
 
-die() {
-    echo "persist_bench: $*" >&2
-    exit 1
-}
-
-need() {
-    command -v "$1" >/dev/null 2>&1 || die "'$1' not found (set ${2:-PATH})"
-}
+BENCH_NAME=persist_bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 need "$TESSERA_BIN" TESSERA_BIN
 need "$REDIS_SERVER_BIN" REDIS_SERVER_BIN
@@ -101,7 +95,6 @@ done
 
 # ---- server lifecycle --------------------------------------------------------
 
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
     stop_pid "$WRITER_PID"
