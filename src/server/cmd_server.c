@@ -89,7 +89,10 @@ static void cmd_config_set(cmd_ctx *ctx) {
     }
     buf err;
     buf_init(&err);
-    int rc = config_set(server_config(ctx->server), pairs, names, lens, values, vlens, &err);
+    /* While a dataset loads, options like appendonly refuse to change. */
+    unsigned flags = server_is_loading(ctx->server) ? CFG_SET_LOADING : 0;
+    int rc = config_set_ex(server_config(ctx->server), flags, pairs, names, lens, values, vlens,
+                           &err);
     if (rc == 0) {
         server_refresh_options(ctx->server);
         reply_ok(ctx->out);
@@ -360,6 +363,15 @@ static void debug_help(cmd_ctx *ctx) {
 }
 
 static void cmd_debug(cmd_ctx *ctx) {
+    /* DEBUG is served while a dataset loads (like Redis), but the
+     * subcommands that change the keyspace must wait: a key POPULATE adds
+     * before the loader reaches it would make the loader refuse the file
+     * as holding a duplicate and stop the server. */
+    if (server_is_loading(ctx->server) &&
+        (cmd_arg_is(ctx, 1, "populate") || cmd_arg_is(ctx, 1, "reload"))) {
+        reply_error(ctx->out, ERRMSG_LOADING);
+        return;
+    }
     if (cmd_arg_is(ctx, 1, "help") && ctx->argc == 2) {
         debug_help(ctx);
     } else if (cmd_arg_is(ctx, 1, "sleep") && ctx->argc == 3) {
