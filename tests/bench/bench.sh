@@ -154,16 +154,6 @@ stop_both() {
     R_PID=""
 }
 
-cli() { # port args...
-    local port=$1
-    shift
-    "$REDIS_CLI_BIN" -h 127.0.0.1 -p "$port" "$@"
-}
-
-info_field() { # port section field
-    cli "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2; exit }'
-}
-
 # Keys of db0 from INFO keyspace ("db0:keys=N,expires=...").
 info_keys() { # port
     cli "$1" info keyspace | tr -d '\r' | sed -n 's/^db0:keys=\([0-9]*\),.*/\1/p' | head -n 1
@@ -216,18 +206,6 @@ run_measured() { # pid port test pipeline requests
 
 median() { # values...
     median_fmt "%.0f" "$@"
-}
-
-median_fmt() { # printf-format values...
-    local fmt=$1
-    shift
-    printf '%s\n' "$@" | sort -g | awk -v f="$fmt" '{ v[NR] = $1 } END {
-        if (NR % 2) printf f, v[(NR + 1) / 2];
-        else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio() { # a b
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
 }
 
 # Spread (max-min)/median in percent, to show how noisy a row was.

@@ -57,17 +57,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cli() {
-    "$REDIS_CLI_BIN" -h 127.0.0.1 -p "$CALLGRIND_PORT" "$@"
-}
-
 probe_reply() { # test -> the server's reply to one such command
     case $1 in
-    set) cli set __cg_probe__ 1 2>&1 ;;
-    get) cli get __cg_probe__ 2>&1 ;;
-    incr) cli incr __cg_probe__ 2>&1 ;;
-    mset) cli mset __cg_probe__ 1 2>&1 ;;
-    *) cli "$1" 2>&1 ;;
+    set) cli "$CALLGRIND_PORT" set __cg_probe__ 1 2>&1 ;;
+    get) cli "$CALLGRIND_PORT" get __cg_probe__ 2>&1 ;;
+    incr) cli "$CALLGRIND_PORT" incr __cg_probe__ 2>&1 ;;
+    mset) cli "$CALLGRIND_PORT" mset __cg_probe__ 1 2>&1 ;;
+    *) cli "$CALLGRIND_PORT" "$1" 2>&1 ;;
     esac
 }
 
@@ -77,7 +73,7 @@ probe_reply() { # test -> the server's reply to one such command
 profile() { # name bin
     local name=$1 bin=$2 out="$WORK/$1.cg" res="$WORK/$1.res" i dumps=0
     : >"$res"
-    if cli ping >/dev/null 2>&1; then
+    if cli "$CALLGRIND_PORT" ping >/dev/null 2>&1; then
         die "port $CALLGRIND_PORT is already in use (set CALLGRIND_PORT)"
     fi
     valgrind --tool=callgrind --callgrind-out-file="$out" \
@@ -88,7 +84,7 @@ profile() { # name bin
             tail -n 20 "$WORK/$name.log" >&2
             die "$name exited during start-up under valgrind"
         }
-        [[ $(cli ping 2>/dev/null) == PONG ]] && break
+        [[ $(cli "$CALLGRIND_PORT" ping 2>/dev/null) == PONG ]] && break
         sleep 0.1
     done
     ((i < 300)) || die "$name did not answer PING within 30 s under valgrind"

@@ -24,3 +24,29 @@ die() {
 need() { # command [variable]
     command -v "$1" >/dev/null 2>&1 || die "'$1' not found (set ${2:-PATH})"
 }
+
+# redis-cli against 127.0.0.1 (REDIS_CLI_BIN).
+cli() { # port args...
+    local port=$1
+    shift
+    "$REDIS_CLI_BIN" -h 127.0.0.1 -p "$port" "$@"
+}
+
+# One field of an INFO section.
+info_field() { # port section field
+    cli "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2; exit }'
+}
+
+# The median of numbers, printed with a printf format.
+median_fmt() { # printf-format values...
+    local fmt=$1
+    shift
+    printf '%s\n' "$@" | sort -g | awk -v f="$fmt" '{ v[NR] = $1 } END {
+        if (NR % 2) printf f, v[(NR + 1) / 2];
+        else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# a / b with two decimals, "-" when b is 0.
+ratio() { # a b
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
+}

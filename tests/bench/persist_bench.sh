@@ -107,16 +107,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cli() { # port args...
-    local port=$1
-    shift
-    "$REDIS_CLI_BIN" -h 127.0.0.1 -p "$port" "$@"
-}
-
-info_field() { # port section field
-    cli "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2; exit }'
-}
-
 # Microseconds since the epoch into NOW, without starting a process.
 tick() {
     NOW=${EPOCHREALTIME/[.,]/}
@@ -171,18 +161,6 @@ populate() { # name port
     [[ $keys == "$KEYS" ]] || die "$name holds $keys keys after DEBUG POPULATE $KEYS"
     len=$(cli "$port" strlen "key:$((KEYS - 1))")
     [[ $len == "$VSIZE" ]] || die "$name: value of key:$((KEYS - 1)) has $len bytes, not $VSIZE"
-}
-
-median_fmt() { # printf-format values...
-    local fmt=$1
-    shift
-    printf '%s\n' "$@" | sort -g | awk -v f="$fmt" '{ v[NR] = $1 } END {
-        if (NR % 2) printf f, v[(NR + 1) / 2];
-        else printf f, (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-ratio() { # a b
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
 }
 
 mib() { # bytes
