@@ -47,7 +47,7 @@ VERSION := $(shell cat VERSION)
 GIT_SHA := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 00000000)
 CFLAGS += -DTESSERA_VERSION='"$(VERSION)"' -DTESSERA_GIT_SHA='"$(GIT_SHA)"'
 
-LIB_SRC := $(sort $(wildcard src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c src/persist/*.c src/server/*.c))
+LIB_SRC := $(sort $(wildcard src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c src/persist/*.c src/cluster/*.c src/server/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 LIB := $(BUILD)/libtessera.a

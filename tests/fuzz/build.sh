@@ -41,7 +41,7 @@ CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Iinclude -Itests/
 
 mkdir -p "$OUT/obj"
 export CC OUT
-lib_src=$(ls src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c src/persist/*.c)
+lib_src=$(ls src/base/*.c src/protocol/*.c src/data/*.c src/commands/*.c src/persist/*.c src/cluster/*.c 2>/dev/null || true)
 
 compile() { # source object flags...
     local src=$1 obj=$2
