@@ -117,7 +117,7 @@ static void log_banner(const config_values *cv, const char *file) {
     else
         log_warning("Warning: no config file specified, using the default config. In order to "
                     "specify a config file use tessera-server /path/to/tessera.conf");
-    log_notice("Running mode=standalone, port=%d.", cv->port);
+    log_notice("Running mode=%s, port=%d.", cv->cluster_enabled ? "cluster" : "standalone", cv->port);
 }
 
 int main(int argc, char **argv) {
@@ -136,11 +136,6 @@ int main(int argc, char **argv) {
 
     config *cfg = load_config(argc, argv);
     const config_values *cv = config_get_values(cfg);
-    if (cv->cluster_enabled) {
-        fprintf(stderr, "cluster-enabled yes: cluster mode is not available in this version of "
-                        "Tessera yet.\n");
-        return 1;
-    }
     if (cv->daemonize) daemonize();
     if (log_open(cv->logfile) < 0) {
         fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
@@ -150,6 +145,10 @@ int main(int argc, char **argv) {
     log_banner(cv, config_file_path(cfg));
 
     server *srv = server_new(cfg, argc, argv);
+    if (server_init_cluster(srv) < 0) {
+        server_free(srv);
+        return 1;
+    }
     if (server_listen(srv) < 0) {
         server_free(srv);
         return 1;

@@ -176,10 +176,22 @@ typedef struct config_values {
     int replica_priority;
     char *replica_announce_ip;
     int replica_announce_port;
-    /* cluster (stored now) */
+    /* cluster */
     bool cluster_enabled;
     char *cluster_config_file;
     int64_t cluster_node_timeout;
+    bool cluster_require_full_coverage;
+    bool cluster_replica_no_failover;
+    bool cluster_allow_reads_when_down;
+    bool cluster_allow_replica_migration;
+    char *cluster_announce_ip;
+    char *cluster_announce_hostname;
+    int cluster_preferred_endpoint_type; /* 0 ip, 1 hostname, 2 unknown-endpoint */
+    int cluster_replica_validity_factor;
+    int cluster_migration_barrier;
+    int cluster_port;
+    int cluster_announce_bus_port;
+    int cluster_announce_port;
 } config_values;
 
 /* Options whose runtime change the server must act on. */
@@ -199,6 +211,7 @@ enum config_apply {
     CFG_APPLY_SLOWLOG,
     CFG_APPLY_APPENDONLY,
     CFG_APPLY_REPL_BACKLOG,
+    CFG_APPLY_CLUSTER, /* options the cluster bus reads */
 };
 
 typedef struct config config;

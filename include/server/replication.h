@@ -76,6 +76,8 @@ void repl_psync(replication *r, struct client *c, const char *replid, int64_t of
 /* REPLCONF option value pairs; false after replying an error. */
 bool repl_replconf(replication *r, struct client *c, int argc, const char *const *names,
                    const char *const *values, bool *reply_ok);
+/* Replica: wall-clock ms of the last data from the primary (0: never). */
+int64_t repl_primary_last_io(const replication *r);
 /* The stream offset a replica has acknowledged, for WAIT. */
 int64_t repl_offset(const replication *r);
 /* How many replicas acknowledged at least offset. */

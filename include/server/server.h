@@ -133,6 +133,11 @@ struct appendonly;
 struct appendonly *server_appendonly(server *s);
 struct replication;
 struct replication *server_replication(server *s);
+/* Cluster mode: the bus (NULL on a standalone node). */
+struct cluster_bus *server_cluster_bus(server *s);
+/* Loads nodes.conf and starts the bus; < 0 after logging when start-up
+ * must stop. */
+int server_init_cluster(server *s);
 /* What an expired key means now (keyspace expire mode): the role decides,
  * and loading ignores expiry. */
 void server_refresh_expire_mode(server *s);

@@ -193,14 +193,31 @@ static void cmd_reset(cmd_ctx *ctx) {
     reply_simple(ctx->out, "RESET", 5);
 }
 
-static void cmd_cluster_only(cmd_ctx *ctx) {
-    if (!ctx->opts->cluster_enabled) {
-        reply_error(ctx->out, ERRMSG_CLUSTER_DISABLED);
-        return;
-    }
-    /* Cluster mode arrives with the cluster bus; a node that claims it
-     * without one is misconfigured. */
+static bool cluster_only(cmd_ctx *ctx) {
+    if (ctx->opts->cluster_enabled) return true;
     reply_error(ctx->out, ERRMSG_CLUSTER_DISABLED);
+    return false;
+}
+
+/* READONLY: this connection may read a replica's copy of its master's
+ * slots; READWRITE ends that. ASKING lets the next command reach a slot
+ * this node is importing. */
+static void cmd_readonly(cmd_ctx *ctx) {
+    if (!cluster_only(ctx)) return;
+    ctx->sess->flags |= SESSION_READONLY;
+    reply_ok(ctx->out);
+}
+
+static void cmd_readwrite(cmd_ctx *ctx) {
+    if (!cluster_only(ctx)) return;
+    ctx->sess->flags &= ~(unsigned)SESSION_READONLY;
+    reply_ok(ctx->out);
+}
+
+static void cmd_asking(cmd_ctx *ctx) {
+    if (!cluster_only(ctx)) return;
+    ctx->sess->flags |= SESSION_ASKING;
+    reply_ok(ctx->out);
 }
 
 /* ---- CLIENT ---- */
@@ -556,14 +573,14 @@ const command_def cmd_connection_defs[] = {
     {.name = "client", .arity = -2, .flags = CMD_SENTINEL, .group = "connection",
      .since = "2.4.0", .summary = "Commands about client connections.",
      .complexity = "Depends on subcommand.", .subcommands = client_subcommands},
-    {.name = "readonly", .handler = cmd_cluster_only, .arity = 1,
+    {.name = "readonly", .handler = cmd_readonly, .arity = 1,
      .flags = CMD_FAST | CMD_LOADING | CMD_STALE, .acl = "@connection", .group = "cluster",
      .since = "3.0.0", .summary = "Allows reads from a replica in cluster mode.",
      .complexity = "O(1)"},
-    {.name = "readwrite", .handler = cmd_cluster_only, .arity = 1,
+    {.name = "readwrite", .handler = cmd_readwrite, .arity = 1,
      .flags = CMD_FAST | CMD_LOADING | CMD_STALE, .acl = "@connection", .group = "cluster",
      .since = "3.0.0", .summary = "Ends READONLY mode in cluster mode.", .complexity = "O(1)"},
-    {.name = "asking", .handler = cmd_cluster_only, .arity = 1, .flags = CMD_FAST,
+    {.name = "asking", .handler = cmd_asking, .arity = 1, .flags = CMD_FAST,
      .acl = "@connection", .group = "cluster", .since = "3.0.0",
      .summary = "Lets the next command reach a slot being imported.", .complexity = "O(1)"},
     {0},

@@ -23,6 +23,9 @@
 #include "protocol/errmsg.h"
 #include "protocol/reply.h"
 #include "server/client.h"
+#include "server/cluster_bus.h"
+#include "cluster/cluster.h"
+#include "base/keyslot.h"
 #include "server/appendonly.h"
 #include "server/config.h"
 #include "server/latency.h"
@@ -129,6 +132,115 @@ static bool check_replication(client *c, const command *cmd, const config_values
         return false;
     }
     return true;
+}
+
+/* Cluster mode: does this node serve the keys of the command? The order of
+ * the answers follows Redis (compat.md §3.2): CROSSSLOT, an unbound slot,
+ * the cluster being down, then migration (ASK, TRYAGAIN), import (with
+ * ASKING), replica reads (READONLY), and finally MOVED to the owner. */
+#define ROUTE_MAX_KEYS 256
+
+static void reply_redirect(client *c, const char *kind, int slot, const cnode *n) {
+    int type = config_get_values(server_config(c->srv))->cluster_preferred_endpoint_type;
+    const char *ep = n->ip;
+    if (type == 1) ep = n->hostname ? n->hostname : "?";
+    if (type == 2) ep = "?";
+    reply_errorf(&c->out, "%s %d %s:%d", kind, slot, ep, n->port);
+}
+
+static bool check_cluster(client *c, const command *cmd, int argc, const resp_arg *argv) {
+    cluster_bus *bus = server_cluster_bus(c->srv);
+    if (bus == NULL || (c->flags & CLIENT_PRIMARY) || !command_has_keys(cmd)) return true;
+    cluster *cl = cluster_bus_engine(bus);
+    cluster_state *st = cl->st;
+    int idx_stack[ROUTE_MAX_KEYS];
+    int total = command_get_keys(cmd, argc, argv, idx_stack, ROUTE_MAX_KEYS);
+    int *idx = idx_stack;
+    if (total > ROUTE_MAX_KEYS) {
+        idx = mem_alloc(sizeof(int) * (size_t)total);
+        command_get_keys(cmd, argc, argv, idx, total);
+    }
+    bool ok = false;
+    bool asking = (c->sess.flags & SESSION_ASKING) || (cmd->def->flags & CMD_ASKING);
+    int slot = -1;
+    cnode *n = NULL;
+    bool migrating = false, importing = false;
+    int missing = 0, existing = 0;
+    db *d = keyspace_db(server_keyspace(c->srv), 0);
+    for (int i = 0; i < total; i++) {
+        const resp_arg *k = &argv[idx[i]];
+        int s = (int)keyslot(k->ptr, k->len);
+        if (slot < 0) {
+            slot = s;
+            n = st->slots[s];
+            if (n == NULL) {
+                reply_error(&c->out, "CLUSTERDOWN Hash slot not served");
+                goto done;
+            }
+            if (n == st->myself && st->migrating_to[s])
+                migrating = true;
+            else if (st->importing_from[s] && asking)
+                importing = true;
+        } else if (s != slot) {
+            reply_error(&c->out, "CROSSSLOT Keys in request don't hash to the same slot");
+            goto done;
+        }
+        if (migrating || importing) {
+            kv *e = db_find(d, k->ptr, k->len);
+            if (e == NULL || db_is_expired(d, e))
+                missing++;
+            else
+                existing++;
+        }
+    }
+    if (n == NULL) { /* no keys after all */
+        ok = true;
+        goto done;
+    }
+    bool write = (cmd->def->flags & CMD_WRITE) != 0;
+    if (st->state != CLUSTER_OK) {
+        const config_values *cv = config_get_values(server_config(c->srv));
+        if (!cv->cluster_allow_reads_when_down) {
+            reply_error(&c->out, "CLUSTERDOWN The cluster is down");
+            goto done;
+        }
+        if (write) {
+            reply_error(&c->out, "CLUSTERDOWN The cluster is down and only accepts read commands");
+            goto done;
+        }
+    }
+    if ((migrating || importing) && strcmp(cmd->fullname, "migrate") == 0) {
+        ok = true;
+        goto done;
+    }
+    if (migrating && missing > 0) {
+        if (existing > 0)
+            reply_error(&c->out, "TRYAGAIN Multiple keys request during rehashing of slot");
+        else
+            reply_redirect(c, "ASK", slot, st->migrating_to[slot]);
+        goto done;
+    }
+    if (importing) {
+        if (total > 1 && missing > 0) {
+            reply_error(&c->out, "TRYAGAIN Multiple keys request during rehashing of slot");
+            goto done;
+        }
+        ok = true;
+        goto done;
+    }
+    if (!write && (c->sess.flags & SESSION_READONLY) && (st->myself->flags & CNODE_SLAVE) &&
+        st->myself->master == n) {
+        ok = true;
+        goto done;
+    }
+    if (n != st->myself) {
+        reply_redirect(c, "MOVED", slot, n);
+        goto done;
+    }
+    ok = true;
+done:
+    if (idx != idx_stack) mem_free(idx);
+    return ok;
 }
 
 static bool is_security_attack(const resp_arg *a0) {
@@ -239,6 +351,8 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
                !(cmd->def->flags & CMD_NO_AUTH)) {
         reply_error(&c->out, ERRMSG_NOAUTH);
         cmd->rejected_calls++;
+    } else if (!check_cluster(c, cmd, argc, argv)) {
+        cmd->rejected_calls++;
     } else if (!primary && !check_memory(c, cmd, cv)) {
         cmd->rejected_calls++;
     } else if (!primary && !check_disk_errors(c, cmd)) {
@@ -255,6 +369,8 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
     if (skip_this || (c->sess.flags & SESSION_REPLY_OFF) || primary) reply_rollback(&c->out, &mark);
     if (primary) repl_send_ack_if_asked(server_replication(srv), c);
     c->sess.flags &= ~SESSION_REPLY_SKIP;
+    /* ASKING covers exactly the next command. */
+    if (cmd == NULL || strcmp(cmd->fullname, "asking") != 0) c->sess.flags &= ~(unsigned)SESSION_ASKING;
     if (c->sess.flags & SESSION_REPLY_SKIP_NEXT) {
         c->sess.flags &= ~SESSION_REPLY_SKIP_NEXT;
         c->sess.flags |= SESSION_REPLY_SKIP;

@@ -754,6 +754,11 @@ void repl_start(replication *r) {
     buf_fini(&err);
 }
 
+int64_t repl_primary_last_io(const replication *r) {
+    if (!repl_is_replica(r) || r->last_io_ms == 0) return 0;
+    return clock_wall_ms() - (clock_mono_ms() - r->last_io_ms);
+}
+
 /* ---- timers ---- */
 
 void repl_before_sleep(replication *r) {

@@ -36,6 +36,7 @@
 #include "data/evict.h"
 #include "data/keyspace.h"
 #include "server/client.h"
+#include "server/cluster_bus.h"
 #include "server/config.h"
 #include "server/latency.h"
 #include "server/migrate_conn.h"
@@ -76,6 +77,7 @@ struct server {
     snapshot *snap;
     appendonly *aof;
     replication *repl;
+    cluster_bus *cbus;
     list_node waiting; /* clients blocked in WAIT */
     bool want_acks;    /* a WAIT started: ask replicas before sleeping */
     bool loading;
@@ -221,6 +223,15 @@ void server_refresh_expire_mode(server *s) {
 }
 struct replication *server_replication(server *s) {
     return s->repl;
+}
+struct cluster_bus *server_cluster_bus(server *s) {
+    return s->cbus;
+}
+int server_init_cluster(server *s) {
+    if (!config_get_values(s->cfg)->cluster_enabled) return 0;
+    s->cbus = cluster_bus_new(s);
+    if (s->cbus == NULL) return -1;
+    return cluster_bus_listen(s->cbus);
 }
 struct appendonly *server_appendonly(server *s) {
     return s->aof;
@@ -655,6 +666,7 @@ static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents) {
         check_wait_timeouts(s);
     }
     repl_before_sleep(s->repl);
+    if (s->cbus) cluster_bus_before_sleep(s->cbus);
     flush_and_close(s);
     if (s->shutdown_asap) ev_break(loop, EVBREAK_ALL);
 }
@@ -878,6 +890,9 @@ static int apply_config(void *ctx, enum config_apply what, buf *err) {
     case CFG_APPLY_LOGLEVEL: log_set_level((enum log_level)cv->loglevel); return 0;
     case CFG_APPLY_APPENDONLY: return appendonly_set_enabled(s->aof, cv->appendonly, err);
     case CFG_APPLY_REPL_BACKLOG: repl_resize_backlog(s->repl); return 0;
+    case CFG_APPLY_CLUSTER:
+        if (s->cbus) cluster_bus_refresh_config(s->cbus);
+        return 0;
     case CFG_APPLY_MAXMEMORY:
         server_refresh_options(s);
         if (cv->maxmemory > 0 && (size_t)cv->maxmemory < mem_used_bytes())
@@ -914,7 +929,7 @@ server *server_new(config *cfg, int argc, char **argv) {
     static const command_def *const groups[] = {cmd_string_defs,     cmd_keys_defs,
                                                 cmd_connection_defs, cmd_server_defs,
                                                 cmd_command_defs,    cmd_dump_defs, cmd_replication_defs,
-                                                cmd_migrate_defs,    NULL};
+                                                cmd_migrate_defs,    cmd_cluster_defs, NULL};
     s->commands = command_registry_new(groups);
     s->slowlog = slowlog_new();
     s->latency = latency_new();
@@ -963,6 +978,7 @@ void server_free(server *s) {
     list_node *pos, *tmp;
     list_foreach_safe(pos, tmp, &s->clients) client_free(container_of(pos, client, node));
     close_listeners(s);
+    cluster_bus_free(s->cbus);
     ev_timer_stop(s->loop, &s->cron);
     ev_prepare_stop(s->loop, &s->before_sleep);
     ev_signal_stop(s->loop, &s->sigterm);
