@@ -9,6 +9,7 @@ is named after what it holds. Run this after changing a target's input format;
 the files it writes are committed.
 """
 import os
+import struct
 import sys
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -209,5 +210,60 @@ aof("reader_open_multi", 4, mbulk("SET", "a", "1") + mbulk("MULTI") + mbulk("SET
 aof("reader_torn", 6, mbulk("SET", "k", "v") + b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nab")
 aof("reader_garbage", 0, mbulk("PING") + b"GARBAGE\r\n" + mbulk("PING") + b"*0\r\n")
 aof("reader_huge_len", 2, b"*1\r\n$9223372036854775000\r\nabc")
+
+# fuzz_cluster_msg: byte 0 = flags (bit 0 fix totlen, bit 1 fix signature and
+# version), then one cluster bus frame laid out as Redis 7.0 sends it.
+
+
+def cluster_frame(mtype, body=b"", count=0, exts=0, mflags0=0, slots=(), slaveof=b"",
+                  myip=b"", flags=1):
+    bitmap = bytearray(2048)
+    for s in slots:
+        bitmap[s // 8] |= 1 << (s % 8)
+    hdr = b"RCmb" + struct.pack(">IHHHHQQQ", 2256 + len(body), 1, 7000, mtype, count, 5, 3, 1234)
+    hdr += (b"a" * 40) + bytes(bitmap) + slaveof.ljust(40, b"\0") + myip.ljust(46, b"\0")
+    hdr += struct.pack(">H", exts) + bytes(30) + struct.pack(">HHHB", 0, 17000, flags, 0)
+    hdr += bytes([mflags0, 0, 0])
+    assert len(hdr) == 2256
+    return hdr + body
+
+
+def gossip(i, ip=b"127.0.0.1", flags=1):
+    return (b"%040x" % (i * 0x1111)) + struct.pack(">II", 0, 1700000000 + i) + ip.ljust(46, b"\0") \
+        + struct.pack(">HHHHH", 7000 + i, 17000 + i, flags, 0, 0)
+
+
+def ping_ext(etype, data):
+    padded = data + bytes(-len(data) % 8)
+    return struct.pack(">IHH", 8 + len(padded), etype, 0) + padded
+
+
+def bus(name, frame, flags=0):
+    write("fuzz_cluster_msg", name, bytes([flags]) + frame)
+
+
+g3 = gossip(1) + gossip(2) + gossip(3, flags=2)
+bus("pong_real", cluster_frame(1, g3, count=3, slots=range(6827, 6827 + 4096), flags=0x111))
+bus("ping_hostname", cluster_frame(0, g3 + ping_ext(0, b"node-1.example\0"), count=3, exts=1,
+                                   mflags0=4, myip=b"10.1.2.3"))
+bus("meet_empty", cluster_frame(2, flags=0x81))
+bus("pong_exts_72", cluster_frame(1, gossip(4, flags=4) + ping_ext(0, b"h\0")
+                                  + ping_ext(1, b"human\0") + ping_ext(2, b"b" * 40 + bytes(8))
+                                  + ping_ext(3, b"c" * 40), count=1, exts=4, mflags0=4))
+bus("ping_replica", cluster_frame(0, gossip(5), count=1, slaveof=b"f" * 40, flags=2), flags=3)
+bus("fail", cluster_frame(3, b"b" * 40))
+bus("publish", cluster_frame(4, struct.pack(">II", 4, 5) + b"chanhello"))
+bus("publishshard", cluster_frame(10, struct.pack(">II", 0, 3) + b"msg"))
+bus("auth_request", cluster_frame(5, mflags0=2))
+bus("auth_ack", cluster_frame(6))
+bus("update", cluster_frame(7, struct.pack(">Q", 9) + b"c" * 40
+                            + bytes(bytearray([0xff] * 16) + bytearray(2032)), flags=1))
+bus("mfstart", cluster_frame(8, flags=2))
+bus("module", cluster_frame(9, b"\x01\x02\x03\x04\x05\x06\x07\x08" + struct.pack(">IB", 3, 7)
+                            + b"xyz"))
+bus("unknown_type", cluster_frame(11, b"\x00" * 16))
+bus("bad_ext_len", cluster_frame(0, struct.pack(">IHH", 4, 0, 0) + bytes(4), exts=1, mflags0=4))
+bus("hostname_no_nul", cluster_frame(1, ping_ext(0, b"12345678")[:8] + b"12345678", exts=1,
+                                     mflags0=4))
 
 print("seed corpus written under", os.path.join(ROOT, "corpus"), file=sys.stderr)
