@@ -28,6 +28,10 @@ enum {
 #define MF_TIMEOUT 5000
 #define MF_PAUSE_MULT 2
 #define BLACKLIST_TTL 60000
+#define ELECTION_DELAY 100
+#define ELECTION_JITTER 100
+#define RANK_DELAY 500
+#define PING_INTERVAL_MAX 1000
 
 static void mark(cluster *cl, int todo) { cl->todo |= todo; }
 
@@ -761,11 +765,15 @@ static void handle_replica_failover(cluster *cl, int64_t now) {
         return;
     }
     if (now - cl->failover_auth_time > retry) {
-        cl->failover_auth_time = now + 500 + (int64_t)random_below(500);
+        /* The delay lets the FAIL broadcast reach every master before
+         * votes are asked for; on the links a cluster runs on that takes
+         * milliseconds, so Redis's 500-999 ms is mostly waiting. Ranks stay
+         * far enough apart that the best replica asks first. */
+        cl->failover_auth_time = now + ELECTION_DELAY + (int64_t)random_below(ELECTION_JITTER);
         cl->failover_auth_count = 0;
         cl->failover_auth_sent = false;
         cl->failover_auth_rank = my_rank(cl);
-        cl->failover_auth_time += cl->failover_auth_rank * 1000;
+        cl->failover_auth_time += cl->failover_auth_rank * RANK_DELAY;
         if (manual) {
             cl->failover_auth_time = now;
             cl->failover_auth_rank = 0;
@@ -780,7 +788,7 @@ static void handle_replica_failover(cluster *cl, int64_t now) {
     if (!cl->failover_auth_sent && !manual) {
         int rank = my_rank(cl);
         if (rank > cl->failover_auth_rank) {
-            int64_t added = (rank - cl->failover_auth_rank) * 1000;
+            int64_t added = (rank - cl->failover_auth_rank) * RANK_DELAY;
             cl->failover_auth_time += added;
             cl->failover_auth_rank = rank;
             log_notice("Replica rank updated to #%d, added %lld milliseconds of delay.", rank, (long long)added);
@@ -875,13 +883,27 @@ static void ping_oldest_sample(cluster *cl, int64_t now) {
     if (min) send_ping(cl, min->link, CMSG_PING, now);
 }
 
+/* A PING to every linked node, keeping pending pings' start times so that
+ * failure detection of slow nodes is not reset. */
+static void ping_everyone(cluster *cl, int64_t now) {
+    cluster_state *st = cl->st;
+    for (int i = 0; i < st->num_nodes; i++) {
+        cnode *n = st->nodes[i];
+        if (n->link == NULL || (n->flags & (CNODE_MYSELF | CNODE_HANDSHAKE | CNODE_PFAIL | CNODE_FAIL))) continue;
+        int64_t pending = n->ping_sent;
+        send_ping(cl, n->link, CMSG_PING, now);
+        if (pending) n->ping_sent = pending;
+    }
+}
+
 void cluster_cron(cluster *cl, int64_t now) {
     cluster_state *st = cl->st;
     cnode *me = st->myself;
     int64_t timeout = cl->cfg.node_timeout;
     int64_t handshake_timeout = timeout < 1000 ? 1000 : timeout;
     cl->iteration++;
-    bool update = false;
+    bool update = false, new_suspects = false;
+    int64_t ping_interval = timeout / 2 < PING_INTERVAL_MAX ? timeout / 2 : PING_INTERVAL_MAX;
 
     for (int i = 0; i < st->num_nodes; i++) {
         cnode *n = st->nodes[i];
@@ -917,7 +939,10 @@ void cluster_cron(cluster *cl, int64_t now) {
             now - n->data_received > timeout / 2) {
             free_link(cl, n->link);
         }
-        if (n->link && n->ping_sent == 0 && now - n->pong_received > timeout / 2) {
+        /* Redis pings a node every timeout/2; the time to notice a dead
+         * node is that interval plus the timeout. Pinging at least every
+         * second bounds the extra at one second for long timeouts. */
+        if (n->link && n->ping_sent == 0 && now - n->pong_received > ping_interval) {
             send_ping(cl, n->link, CMSG_PING, now);
             continue;
         }
@@ -926,6 +951,8 @@ void cluster_cron(cluster *cl, int64_t now) {
             continue;
         }
         if (n->ping_sent == 0) continue;
+        /* A node is suspect once it left a ping unanswered, and sent
+         * nothing else, for a whole node timeout. */
         int64_t ping_delay = now - n->ping_sent;
         int64_t data_delay = now - n->data_received;
         int64_t delay = ping_delay < data_delay ? ping_delay : data_delay;
@@ -933,8 +960,14 @@ void cluster_cron(cluster *cl, int64_t now) {
             log_verbose("*** NODE %.40s possibly failing", n->name);
             n->flags |= CNODE_PFAIL;
             update = true;
+            new_suspects = true;
+            /* Other masters may have reported it already. */
+            mark_failing_if_needed(cl, n, now);
         }
     }
+    /* Tell everyone at once: the other masters' reports reach a quorum in
+     * one round trip instead of waiting for the next scheduled pings. */
+    if (new_suspects) ping_everyone(cl, now);
 
     /* A replica whose primary changed address, or that lost its link. */
     if ((me->flags & CNODE_SLAVE) && me->master && !(me->master->flags & CNODE_NOADDR) && me->master->port) {
