@@ -86,6 +86,13 @@ static void del_node(cluster *cl, cnode *n) {
     cluster_state_del(cl->st, n);
 }
 
+static void connect_node(cluster *cl, cnode *n, int64_t now) {
+    cluster_link *l = cl->env.connect(cl->env.ctx, n, now);
+    if (l == NULL) return;
+    l->node = n;
+    n->link = l;
+}
+
 /* ---- sending ---- */
 
 static void build_header(cluster *cl, cmsg *m, int type) {
@@ -539,6 +546,9 @@ static void on_ping_meet_pong(cluster *cl, cluster_link *l, cnode *sender, const
             n->cport = m->cport;
             cluster_state_add(st, n);
             mark(cl, CLUSTER_TODO_SAVE);
+            /* Call back now rather than at the next timer tick: the
+             * handshake then completes in a round trip or two. */
+            connect_node(cl, n, now);
             /* A MEET is trusted: its gossip introduces the others. */
             process_gossip(cl, m, NULL, now);
         }
@@ -913,13 +923,7 @@ void cluster_cron(cluster *cl, int64_t now) {
             i--;
             continue;
         }
-        if (n->link == NULL) {
-            cluster_link *l = cl->env.connect(cl->env.ctx, n, now);
-            if (l) {
-                l->node = n;
-                n->link = l;
-            }
-        }
+        if (n->link == NULL) connect_node(cl, n, now);
     }
 
     if (cl->iteration % 10 == 0) ping_oldest_sample(cl, now);
@@ -1071,6 +1075,7 @@ int cluster_meet(cluster *cl, const char *ip, int port, int cport, int64_t now, 
     n->port = port;
     n->cport = cport;
     cluster_state_add(st, n);
+    connect_node(cl, n, now);
     return 0;
 }
 
