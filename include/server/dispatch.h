@@ -1,6 +1,8 @@
 #ifndef SERVER_DISPATCH_H
 #define SERVER_DISPATCH_H
 
+#include <stdbool.h>
+
 #include "base/buf.h"
 #include "commands/session.h"
 #include "protocol/resp_parser.h"
@@ -13,6 +15,10 @@ struct server;
  * reply lands in the client's output queue. argv is valid only during the
  * call. */
 void dispatch_command(struct client *c, int argc, const resp_arg *argv);
+
+/* Must this request wait (client writes are paused for a manual
+ * failover)? */
+bool dispatch_must_pause(struct client *c, int argc, const resp_arg *argv);
 
 /* Runs a command of a write stream being replayed (the append-only file
  * at start-up) in the session's database: no client, no reply, no

@@ -133,6 +133,10 @@ struct appendonly;
 struct appendonly *server_appendonly(server *s);
 struct replication;
 struct replication *server_replication(server *s);
+/* Holds a client whose next request must wait for the end of a write
+ * pause; server_unpause_clients() lets them all go on. */
+void server_pause_client(server *s, struct client *c);
+void server_unpause_clients(server *s);
 /* Cluster mode: the bus (NULL on a standalone node). */
 struct cluster_bus *server_cluster_bus(server *s);
 /* Loads nodes.conf and starts the bus; < 0 after logging when start-up

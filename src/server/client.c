@@ -210,6 +210,12 @@ static void process_input(client *c) {
             protocol_error(c);
             break;
         }
+        /* Writes held for a manual failover: leave the request in the
+         * buffer and parse it again when the pause ends. */
+        if (c->parser.argc > 0 && dispatch_must_pause(c, c->parser.argc, c->parser.argv)) {
+            server_pause_client(c->srv, c);
+            break;
+        }
         if (c->parser.argc > 0) dispatch_command(c, c->parser.argc, c->parser.argv);
         /* The primary's stream passes on to our own replicas and backlog
          * exactly as it came, command by command. */

@@ -306,6 +306,7 @@ static void env_drop_slot(void *ctx, int slot) {
 static void env_pause_writes(void *ctx, int64_t until) {
     cluster_bus *b = ctx;
     b->pause_until = until;
+    if (until == 0) server_unpause_clients(the_server(b));
 }
 
 static int fsync_dir_of(const char *path) {
@@ -436,6 +437,7 @@ static void on_bus_cron(struct ev_loop *loop, ev_timer *w, int revents) {
         bus_link *bl = container_of(pos, bus_link, node);
         if (bl->connecting && now - bl->l.ctime > b->cl->cfg.node_timeout) link_fail(bl);
     }
+    if (b->pause_until && now >= b->pause_until) env_pause_writes(b, 0);
     cluster_cron(b->cl, now);
     reap_links(b);
 }

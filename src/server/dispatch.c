@@ -379,6 +379,14 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         client_check_output_limits(c);
 }
 
+bool dispatch_must_pause(client *c, int argc, const resp_arg *argv) {
+    cluster_bus *bus = server_cluster_bus(c->srv);
+    if (bus == NULL || !cluster_bus_writes_paused(bus) || (c->flags & CLIENT_PRIMARY)) return false;
+    bool is_container = false;
+    command *cmd = command_lookup(server_commands(c->srv), argc, argv, &is_container);
+    return cmd && (cmd->def->flags & (CMD_WRITE | CMD_MAY_REPLICATE));
+}
+
 int dispatch_replay(struct server *srv, session *sess, int argc, const resp_arg *argv, buf *err) {
     if (argc <= 0) {
         buf_append_str(err, "empty command");

@@ -79,6 +79,7 @@ struct server {
     replication *repl;
     cluster_bus *cbus;
     list_node waiting; /* clients blocked in WAIT */
+    list_node paused;  /* clients held by a write pause */
     bool want_acks;    /* a WAIT started: ask replicas before sleeping */
     bool loading;
     int64_t loading_tick_ms;
@@ -495,6 +496,21 @@ void server_acks_changed(server *s) {
     list_foreach_safe(pos, tmp, &s->waiting) {
         client *c = container_of(pos, client, blocked);
         if (repl_count_acked(s->repl, c->wait_offset) >= c->wait_replicas) wait_done(s, c);
+    }
+}
+
+void server_pause_client(server *s, client *c) {
+    c->flags |= CLIENT_BLOCKED;
+    list_push_back(&s->paused, &c->blocked);
+}
+
+void server_unpause_clients(server *s) {
+    while (!list_empty(&s->paused)) {
+        client *c = container_of(s->paused.next, client, blocked);
+        list_unlink(&c->blocked);
+        list_init(&c->blocked);
+        c->flags &= ~CLIENT_BLOCKED;
+        client_resume(c);
     }
 }
 
@@ -947,6 +963,7 @@ server *server_new(config *cfg, int argc, char **argv) {
     s->aof = appendonly_new(s);
     s->repl = repl_new(s);
     list_init(&s->waiting);
+    list_init(&s->paused);
     prop_batch_init(&s->prop);
     keyspace_set_expired_hook(s->ks, on_key_expired, s);
     s->stats.last_reset_ms = s->start_ms;
