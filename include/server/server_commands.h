@@ -16,5 +16,7 @@ extern const command_def cmd_replication_defs[];
 /* MIGRATE: DUMP payloads sent to another instance over its own blocking
  * connections (server/migrate_conn.h). */
 extern const command_def cmd_migrate_defs[];
+/* MULTI, EXEC, DISCARD, WATCH, UNWATCH (server/multi.h). */
+extern const command_def cmd_multi_defs[];
 
 #endif
