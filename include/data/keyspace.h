@@ -23,6 +23,7 @@
 
 typedef struct keyspace keyspace;
 typedef struct db db;
+struct watcher;
 
 enum ks_lookup_flags {
     KS_LOOKUP_NOTOUCH = 1 << 0, /* leave LRU/LFU data alone */
@@ -121,14 +122,28 @@ kv *db_unlink(db *d, kv_ref *ref);
  * address. */
 kv *db_set_expire(db *d, kv_ref *ref, kv *e, int64_t when_ms);
 
+/* A value was edited in place (without db_replace): tells the watchers of
+ * the key. Every other change above signals by itself. */
+void db_signal_modified(db *d, const char *key, size_t len);
+
+/* ---- WATCH (data/watch.h) ---- */
+
+/* w watches key in d from now on. */
+void db_watch(db *d, struct watcher *w, const char *key, size_t len);
+/* Distinct keys watched in d. */
+size_t db_watched_keys(const db *d);
+
 /* ---- whole-database operations ---- */
 
 size_t db_size(const db *d);
 size_t db_volatile_count(const db *d);
 /* Empties the database. Async flushing hands the tables to the background
- * reclaimer (keyspace_reclaim_step) so the call returns at once. */
+ * reclaimer (keyspace_reclaim_step) so the call returns at once. Watchers
+ * of keys that existed become dirty. */
 void db_flush(db *d, bool async);
-/* Exchanges the contents of two databases (SWAPDB). */
+/* Exchanges the contents of two databases (SWAPDB). Watched keys stay with
+ * the database number; their watchers become dirty when the key exists on
+ * either side. */
 void keyspace_swap(keyspace *ks, int a, int b);
 /* Whether a background flush is still releasing memory. */
 bool keyspace_reclaim_pending(const keyspace *ks);

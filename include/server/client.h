@@ -10,8 +10,10 @@
 #include "base/net.h"
 #include "commands/command.h"
 #include "commands/session.h"
+#include "data/watch.h"
 #include "protocol/reply.h"
 #include "protocol/resp_parser.h"
+#include "server/multi.h"
 
 /* One client connection: socket and watchers, input buffer and parser,
  * output queue, session state.
@@ -37,6 +39,9 @@ enum client_flags {
     CLIENT_PRIMARY = 1 << 7,  /* our link to the primary, applying its stream */
     CLIENT_SEND_ACK = 1 << 8, /* the primary asked for REPLCONF ACK */
     CLIENT_BLOCKED = 1 << 9,  /* waiting (WAIT): input is not processed */
+    CLIENT_MULTI = 1 << 10,        /* between MULTI and EXEC/DISCARD: commands are queued */
+    CLIENT_MULTI_FAILED = 1 << 11, /* a command was refused while queueing: EXEC aborts */
+    CLIENT_IN_EXEC = 1 << 12,      /* EXEC is running the queue */
 };
 
 struct repl_peer;
@@ -70,6 +75,15 @@ typedef struct client {
     int wait_replicas;
     int64_t wait_deadline_ms; /* 0: no timeout */
     int64_t woff; /* stream offset after this client's last write */
+    /* Transaction state (server/multi.h) and watched keys. */
+    multi_state multi;
+    watcher watch;
+    /* Error replies already charged to some command's failed_calls, so
+     * that EXEC is not charged with those of the commands it ran. */
+    uint64_t errors_seen;
+    /* Our primary's link: the stream bytes of a transaction still open,
+     * passed on to our replicas and backlog only once it is complete. */
+    buf repl_held;
 } client;
 
 /* Takes ownership of fd (already non-blocking) and starts reading. */

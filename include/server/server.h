@@ -169,6 +169,12 @@ void server_refresh_options(server *s);
  * nothing more can be evicted. */
 bool server_perform_evictions(server *s);
 
+/* Whether an EXEC is running its queue. BGSAVE and BGREWRITEAOF are then
+ * scheduled instead of started, so a snapshot never holds half a
+ * transaction. */
+void server_set_in_exec(server *s, bool on);
+bool server_in_exec(const server *s);
+
 /* The write stream (see commands/propagate.h): the batch commands add to,
  * or NULL when nothing consumes it. */
 struct prop_batch *server_prop_batch(server *s);

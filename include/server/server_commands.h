@@ -18,5 +18,7 @@ extern const command_def cmd_replication_defs[];
 extern const command_def cmd_migrate_defs[];
 /* CLUSTER and its subcommands. */
 extern const command_def cmd_cluster_defs[];
+/* MULTI, EXEC, DISCARD, WATCH, UNWATCH (server/multi.h). */
+extern const command_def cmd_multi_defs[];
 
 #endif

@@ -326,9 +326,13 @@ static void cmd_msetnx(cmd_ctx *ctx) {
 }
 
 /* Makes e RAW with room for total bytes, relinking it if it moved, and
- * returns its buffer. Redis compat: editing a value in place always leaves
- * it "raw", even when the result is short or numeric. */
+ * returns its buffer, which the caller then edits. Redis compat: editing a
+ * value in place always leaves it "raw", even when the result is short or
+ * numeric. */
 static kv_str *make_raw(cmd_ctx *ctx, kv_ref *ref, kv *e, size_t total) {
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    db_signal_modified(ctx->db, key, klen);
     if (kv_enc_of(e) != KV_ENC_RAW) {
         /* An exact copy first; the reserve below then grows it the same
          * greedy way as a value that was RAW already. */
@@ -465,10 +469,12 @@ static void incr_by(cmd_ctx *ctx, int64_t by) {
         return;
     }
     v += by;
-    if (e && kv_enc_of(e) == KV_ENC_INT)
+    if (e && kv_enc_of(e) == KV_ENC_INT) {
         kv_set_int_value(e, v);
-    else
+        db_signal_modified(ctx->db, key->ptr, key->len);
+    } else {
         store_entry(ctx, &ref, e, kv_new_int(key->ptr, key->len, v, e ? kv_expire(e) : -1));
+    }
     ctx->dirty++;
     reply_int(ctx->out, v);
 }

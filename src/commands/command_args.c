@@ -629,6 +629,7 @@ static const struct {
     {"ttl", args_97, 1},
     {"type", args_98, 1},
     {"unlink", args_99, 1},
+    {"watch", args_33, 1},
 };
 
 const cmd_arg *command_args_for(const char *fullname, int *count) {

@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/hash.h"
 #include "base/mem.h"
+#include "data/watch.h"
 
 #define LFU_INIT_VAL 5
 #define EXPIRE_SAMPLES 20
@@ -50,6 +51,9 @@ struct db {
     uint64_t expire_cursor;
     int64_t avg_ttl;
     unsigned rehash_slot;
+    /* Keys clients WATCH in this database number. It stays with the
+     * number when SWAPDB exchanges the contents, as the clients do. */
+    watch_table watch;
 };
 
 struct keyspace {
@@ -119,11 +123,14 @@ static unsigned fenwick_find(const db *d, uint64_t target) {
 
 /* ---- construction ---- */
 
+static watch_key_state watch_probe(void *ctx, const char *key, size_t len);
+
 static void db_init(db *d, keyspace *ks, int id) {
     memset(d, 0, sizeof(*d));
     d->ks = ks;
     d->id = id;
     htable_init(&d->volatile_ix, &vnode_type);
+    watch_table_init(&d->watch, watch_probe, d);
 }
 
 keyspace *keyspace_new(int db_count) {
@@ -143,6 +150,7 @@ void keyspace_free(keyspace *ks) {
     for (int i = 0; i < ks->db_count; i++) {
         db_flush(&ks->dbs[i], false);
         htable_fini(&ks->dbs[i].volatile_ix);
+        watch_table_fini(&ks->dbs[i].watch);
     }
     while (keyspace_reclaim_step(ks, INT64_MAX)) {
     }
@@ -345,6 +353,40 @@ kv *db_lookup(db *d, const char *key, size_t len, int flags) {
     return db_lookup_ref(d, key, len, flags, &ref);
 }
 
+/* ---- watched keys ---- */
+
+static watch_key_state watch_probe(void *ctx, const char *key, size_t len) {
+    db *d = ctx;
+    kv *e = db_find(d, key, len);
+    if (e == NULL) return WATCH_KEY_ABSENT;
+    return db_is_expired(d, e) ? WATCH_KEY_EXPIRED : WATCH_KEY_LIVE;
+}
+
+/* Every change to a key ends here. The emptiness test is all a database
+ * without watched keys pays. */
+static inline void signal_key(db *d, const char *key, size_t len, bool present) {
+    if (!watch_table_empty(&d->watch)) watch_table_touch(&d->watch, key, len, present);
+}
+
+static inline void signal_entry(db *d, const kv *e) {
+    if (watch_table_empty(&d->watch)) return;
+    size_t klen;
+    const char *key = kv_key(e, &klen);
+    watch_table_touch(&d->watch, key, klen, true);
+}
+
+void db_signal_modified(db *d, const char *key, size_t len) {
+    signal_key(d, key, len, true);
+}
+
+void db_watch(db *d, watcher *w, const char *key, size_t len) {
+    watch_table_add(&d->watch, w, key, len, watch_probe(d, key, len) == WATCH_KEY_EXPIRED);
+}
+
+size_t db_watched_keys(const db *d) {
+    return watch_table_count(&d->watch);
+}
+
 /* ---- changes ---- */
 
 static vnode *vol_add(db *d, kv *e, uint64_t hash) {
@@ -383,6 +425,7 @@ void db_insert(db *d, kv_ref *ref, kv *e) {
     fenwick_add(d, ref->slot, 1);
     ref->table = NULL; /* the ref is spent */
     ref->link = NULL;
+    signal_key(d, key, klen, true);
 }
 
 void db_replace(db *d, kv_ref *ref, kv *new_entry) {
@@ -407,6 +450,7 @@ void db_replace(db *d, kv_ref *ref, kv *new_entry) {
         /* This touches the expiry index only, so ref->link stays valid. */
         ref->vol = vol_add(d, new_entry, ref->hash);
     }
+    signal_entry(d, new_entry);
 }
 
 static void drop_slot_table_if_empty(db *d, unsigned slot) {
@@ -439,6 +483,7 @@ kv *db_unlink(db *d, kv_ref *ref) {
     ref->link = NULL;
     ref->vol = NULL;
     ref->table = NULL;
+    signal_key(d, key, klen, false);
     return e;
 }
 
@@ -468,6 +513,7 @@ kv *db_set_string(db *d, const char *key, size_t klen, const char *val, size_t v
 kv *db_set_expire(db *d, kv_ref *ref, kv *e, int64_t when_ms) {
     if (when_ms >= 0 && kv_has_expire(e)) {
         kv_update_expire(e, when_ms);
+        signal_entry(d, e);
         return e;
     }
     kv *n = kv_with_expire(e, when_ms);
@@ -506,6 +552,8 @@ static void free_slot_array(htable **slots) {
 }
 
 void db_flush(db *d, bool async) {
+    /* While the keys are still there to tell which watched ones exist. */
+    watch_table_touch_all(&d->watch, NULL);
     htable_clear(&d->volatile_ix, free_vnode, NULL);
     htable_init(&d->volatile_ix, &vnode_type);
     if (d->slots) {
@@ -563,11 +611,18 @@ bool keyspace_reclaim_step(keyspace *ks, int64_t budget_us) {
 
 void keyspace_swap(keyspace *ks, int a, int b) {
     db *x = keyspace_db(ks, a), *y = keyspace_db(ks, b);
+    watch_table_touch_all(&x->watch, &y->watch);
+    watch_table_touch_all(&y->watch, &x->watch);
     db tmp = *x;
     *x = *y;
     *y = tmp;
     x->id = a;
     y->id = b;
+    /* Watches stay with the database number (a table holds no pointer
+     * into itself, so moving it back and forth by value is safe). */
+    watch_table wt = x->watch;
+    x->watch = y->watch;
+    y->watch = wt;
 }
 
 kv *db_random_key(db *d) {

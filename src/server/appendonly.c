@@ -780,7 +780,8 @@ int appendonly_rewrite(appendonly *a, bool *scheduled, buf *err) {
         buf_append_str(err, "ERR Background append only file rewriting already in progress");
         return -1;
     }
-    if (server_child_running(a->srv)) {
+    /* Inside EXEC too: the rewrite must not start in the middle of it. */
+    if (server_child_running(a->srv) || server_in_exec(a->srv)) {
         a->rewrite_scheduled = true;
         a->consecutive_failures = 0;
         *scheduled = true;

@@ -25,6 +25,7 @@
 #include "commands/command.h"
 #include "server/config.h"
 #include "server/dispatch.h"
+#include "server/multi.h"
 #include "server/replication.h"
 #include "server/server.h"
 
@@ -56,6 +57,8 @@ client *client_new(struct server *srv, int fd, const char *ip, int port) {
     c->out.on_error_ctx = c;
     session_init(&c->sess, server_next_client_id(srv));
     c->sess.authenticated = !server_auth_required(srv);
+    multi_init(c);
+    buf_init(&c->repl_held);
     net_format_addr(c->addr, sizeof(c->addr), ip, port);
     char lip[NET_IP_STR_LEN];
     int lport = 0;
@@ -81,6 +84,8 @@ void client_free(client *c) {
     list_unlink(&c->blocked);
     server_client_removed(c->srv, c);
     if (c->fd >= 0) close(c->fd);
+    multi_fini(c);
+    buf_fini(&c->repl_held);
     buf_fini(&c->query);
     resp_parser_fini(&c->parser);
     reply_fini(&c->out);
@@ -103,7 +108,8 @@ const char *client_type_name(const client *c) {
 
 size_t client_memory(const client *c) {
     return mem_usable_size(c) + c->query.cap + reply_memory(&c->out) +
-           (size_t)c->parser.cap * (sizeof(resp_arg) + 2 * sizeof(size_t));
+           (size_t)c->parser.cap * (sizeof(resp_arg) + 2 * sizeof(size_t)) + multi_memory(c) +
+           c->repl_held.cap;
 }
 
 bool client_check_output_limits(client *c) {
@@ -198,6 +204,24 @@ static void protocol_error(client *c) {
     ev_io_stop(server_loop(c->srv), &c->rio);
 }
 
+/* Bytes of the primary's stream we applied go on to our replicas and
+ * backlog, whose offset is the one we acknowledge and resume from. A
+ * transaction is held back until its EXEC (or DISCARD) has run: if the link
+ * drops in the middle, the queue is lost with it, and resuming from before
+ * the MULTI replays the whole transaction. */
+static void pass_on_primary_stream(client *c, const char *data, size_t len) {
+    replication *r = server_replication(c->srv);
+    if (c->flags & CLIENT_MULTI) {
+        buf_append(&c->repl_held, data, len);
+        return;
+    }
+    if (c->repl_held.len > 0) {
+        repl_applied_from_primary(r, c->repl_held.data, c->repl_held.len);
+        buf_clear(&c->repl_held);
+    }
+    repl_applied_from_primary(r, data, len);
+}
+
 static void process_input(client *c) {
     bool auth_required = server_auth_required(c->srv);
     while (!(c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED))) {
@@ -220,8 +244,7 @@ static void process_input(client *c) {
         /* The primary's stream passes on to our own replicas and backlog
          * exactly as it came, command by command. */
         if ((c->flags & CLIENT_PRIMARY) && !(c->flags & CLIENT_CLOSE_ASAP))
-            repl_applied_from_primary(server_replication(c->srv), c->query.data + c->qpos,
-                                      consumed);
+            pass_on_primary_stream(c, c->query.data + c->qpos, consumed);
         c->qpos += consumed;
         auth_required = server_auth_required(c->srv);
     }
@@ -308,7 +331,9 @@ void client_describe(client *c, buf *out) {
     if (c->flags & CLIENT_MONITOR) flags[nf++] = 'O';
     if (c->flags & CLIENT_REPLICA) flags[nf++] = 'S';
     if (c->flags & CLIENT_PRIMARY) flags[nf++] = 'M';
+    if (c->flags & CLIENT_MULTI) flags[nf++] = 'x';
     if (c->flags & CLIENT_BLOCKED) flags[nf++] = 'b';
+    if (c->watch.dirty) flags[nf++] = 'd';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) flags[nf++] = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) flags[nf++] = 'A';
     if (c->sess.flags & SESSION_READONLY) flags[nf++] = 'r';
@@ -330,14 +355,14 @@ void client_describe(client *c, buf *out) {
     size_t rbs = c->out.head ? c->out.head->cap : 0;
     buf_printf(out,
                "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 "
-               "psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0 rbs=%zu "
+               "psub=0 ssub=0 multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu "
                "rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default "
                "redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
                (unsigned long long)c->sess.id, c->addr, c->laddr, c->fd,
                c->sess.name ? c->sess.name : "", (long long)((now - c->ctime_ms) / 1000),
-               (long long)((now - c->last_active_ms) / 1000), flags, c->sess.db,
+               (long long)((now - c->last_active_ms) / 1000), flags, c->sess.db, multi_queued(c),
                c->query.len - c->qpos, c->query.cap > c->query.len ? c->query.cap - c->query.len : 0,
-               argv_mem, rbs, rbs, obl, nchunks > 1 ? nchunks - 1 : 0, omem, client_memory(c),
+               argv_mem, c->multi.args_mem, rbs, rbs, obl, nchunks > 1 ? nchunks - 1 : 0, omem, client_memory(c),
                events, c->last_cmd ? c->last_cmd->fullname : "NULL", c->sess.proto,
                c->sess.lib_name ? c->sess.lib_name : "", c->sess.lib_ver ? c->sess.lib_ver : "");
 }

@@ -17,6 +17,7 @@
 #include "protocol/errmsg.h"
 #include "protocol/reply.h"
 #include "server/client.h"
+#include "server/multi.h"
 #include "server/server.h"
 #include "server/server_commands.h"
 
@@ -190,6 +191,7 @@ static void cmd_reset(cmd_ctx *ctx) {
         c->flags &= ~CLIENT_MONITOR;
         list_unlink(&c->monitor);
     }
+    multi_discard(c);
     reply_simple(ctx->out, "RESET", 5);
 }
 

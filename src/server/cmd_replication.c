@@ -139,7 +139,9 @@ static void cmd_wait(cmd_ctx *ctx) {
     }
     client *c = ctx_client(ctx);
     int acked = repl_count_acked(r, c->woff);
-    if (acked >= replicas) {
+    /* Redis compat: inside a transaction WAIT cannot block; it answers
+     * how many replicas have acknowledged so far. */
+    if (acked >= replicas || (c->flags & CLIENT_MULTI)) {
         reply_int(ctx->out, acked);
         return;
     }

@@ -162,6 +162,11 @@ static void cmd_role(cmd_ctx *ctx) {
 
 static void cmd_monitor(cmd_ctx *ctx) {
     client *c = ctx_client(ctx);
+    /* Inside EXEC every command must answer once; a monitor never stops. */
+    if (c->flags & CLIENT_IN_EXEC) {
+        reply_error(ctx->out, "ERR MONITOR isn't allowed for DENY BLOCKING client");
+        return;
+    }
     if (c->flags & CLIENT_MONITOR) return;
     c->flags |= CLIENT_MONITOR;
     list_push_back(server_monitors(ctx->server), &c->monitor);

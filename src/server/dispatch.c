@@ -5,10 +5,16 @@
  * memory. Each check is a small function; nothing here knows about any
  * particular command beyond its flags.
  *
+ * Every check refuses through dispatch_reject(), which also decides what
+ * the refusal means for a transaction (server/multi.h). Inside MULTI a
+ * command that passes every check is queued instead of called; EXEC later
+ * runs the queue through the same call().
+ *
  * After the call: statistics, the slow log, the latency monitor and MONITOR
  * feeds. */
 #include "server/dispatch.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,10 +36,35 @@
 #include "server/config.h"
 #include "server/latency.h"
 #include "server/monitor.h"
+#include "server/multi.h"
 #include "server/replication.h"
 #include "server/server.h"
 #include "server/slowlog.h"
 #include "server/snapshot.h"
+
+void dispatch_reject(client *c, const command *cmd, const char *msg, size_t len) {
+    if (cmd && multi_is_exec(cmd)) {
+        multi_abort_exec(c, msg, len);
+        return;
+    }
+    reply_error_len(&c->out, msg, len);
+    multi_flag_failed(c);
+}
+
+static void reject(client *c, const command *cmd, const char *msg) {
+    dispatch_reject(c, cmd, msg, strlen(msg));
+}
+
+static void rejectf(client *c, const command *cmd, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static void rejectf(client *c, const command *cmd, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    dispatch_reject(c, cmd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
 
 /* "unknown command 'x', with args beginning with: 'a' 'b' " */
 static void reject_unknown(client *c, int argc, const resp_arg *argv, bool is_container) {
@@ -61,13 +92,13 @@ static void reject_unknown(client *c, int argc, const resp_arg *argv, bool is_co
     }
     if (n >= sizeof(msg)) n = sizeof(msg) - 1;
     /* Redis compat: the message stops at a NUL byte in an argument. */
-    reply_error_len(&c->out, msg, strnlen(msg, n));
+    dispatch_reject(c, NULL, msg, strnlen(msg, n));
 }
 
 static bool check_arity(client *c, const command *cmd, int argc) {
     int arity = cmd->def->arity;
     if ((arity > 0 && arity != argc) || argc < -arity) {
-        reply_errorf(&c->out, "ERR wrong number of arguments for '%s' command", cmd->fullname);
+        rejectf(c, cmd, "ERR wrong number of arguments for '%s' command", cmd->fullname);
         return false;
     }
     return true;
@@ -78,15 +109,16 @@ static bool check_protected(client *c, const command *cmd, const config_values *
     int mode = cv->enable_debug_command;
     if (mode == CFG_PROTECTED_YES) return true;
     if (mode == CFG_PROTECTED_LOCAL && (c->flags & CLIENT_LOCAL)) return true;
-    reply_error(&c->out, ERRMSG_DEBUG_NOT_ALLOWED);
+    reject(c, cmd, ERRMSG_DEBUG_NOT_ALLOWED);
     return false;
 }
 
 static bool check_memory(client *c, const command *cmd, const config_values *cv) {
     if (cv->maxmemory <= 0) return true;
     bool out_of_memory = server_perform_evictions(c->srv);
-    if (out_of_memory && (cmd->def->flags & CMD_DENYOOM)) {
-        reply_error(&c->out, ERRMSG_OOM);
+    if (out_of_memory && ((multi_effective_flags(c, cmd) & CMD_DENYOOM) ||
+                          multi_refused_when_oom(c, cmd))) {
+        reject(c, cmd, ERRMSG_OOM);
         return false;
     }
     return true;
@@ -96,15 +128,16 @@ static bool check_memory(client *c, const command *cmd, const config_values *cv)
  * stop-writes-on-bgsave-error) or while appending to the AOF fails.
  * Redis compat: PING is refused too, so health checks notice. */
 static bool check_disk_errors(client *c, const command *cmd) {
-    if (!(cmd->def->flags & CMD_WRITE) && strcmp(cmd->def->name, "ping") != 0) return true;
+    if (!(multi_effective_flags(c, cmd) & CMD_WRITE) && strcmp(cmd->def->name, "ping") != 0)
+        return true;
     server *srv = c->srv;
     if (snapshot_writes_denied(server_snapshot(srv))) {
-        reply_error(&c->out, ERRMSG_MISCONF);
+        reject(c, cmd, ERRMSG_MISCONF);
         return false;
     }
     const char *aof_error = appendonly_write_error(server_appendonly(srv));
     if (aof_error) {
-        reply_errorf(&c->out, "MISCONF Errors writing to the AOF file: %s", aof_error);
+        rejectf(c, cmd, "MISCONF Errors writing to the AOF file: %s", aof_error);
         return false;
     }
     return true;
@@ -115,20 +148,21 @@ static bool check_disk_errors(client *c, const command *cmd) {
  * while its link is down). */
 static bool check_replication(client *c, const command *cmd, const config_values *cv) {
     replication *r = server_replication(c->srv);
-    bool write = (cmd->def->flags & CMD_WRITE) != 0;
+    uint64_t flags = multi_effective_flags(c, cmd);
+    bool write = (flags & CMD_WRITE) != 0;
     if (write && !repl_is_replica(r) && cv->min_replicas_to_write > 0 &&
         repl_good_replicas(r) < cv->min_replicas_to_write) {
-        reply_error(&c->out, "NOREPLICAS Not enough good replicas to write.");
+        reject(c, cmd, "NOREPLICAS Not enough good replicas to write.");
         return false;
     }
     if (write && repl_is_replica(r) && cv->replica_read_only) {
-        reply_error(&c->out, "READONLY You can't write against a read only replica.");
+        reject(c, cmd, "READONLY You can't write against a read only replica.");
         return false;
     }
     if (repl_is_replica(r) && !repl_link_up(r) && !cv->replica_serve_stale_data &&
-        !(cmd->def->flags & CMD_STALE)) {
-        reply_error(&c->out, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is "
-                             "set to 'no'.");
+        !(flags & CMD_STALE)) {
+        reject(c, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is "
+                       "set to 'no'.");
         return false;
     }
     return true;
@@ -137,22 +171,25 @@ static bool check_replication(client *c, const command *cmd, const config_values
 /* Cluster mode: does this node serve the keys of the command? The order of
  * the answers follows Redis (compat.md §3.2): CROSSSLOT, an unbound slot,
  * the cluster being down, then migration (ASK, TRYAGAIN), import (with
- * ASKING), replica reads (READONLY), and finally MOVED to the owner. */
+ * ASKING), replica reads (READONLY), and finally MOVED to the owner. EXEC
+ * is routed by the keys of everything it queued. */
 #define ROUTE_MAX_KEYS 256
 
-static void reply_redirect(client *c, const char *kind, int slot, const cnode *n) {
-    int type = config_get_values(server_config(c->srv))->cluster_preferred_endpoint_type;
-    const char *ep = n->ip;
-    if (type == 1) ep = n->hostname ? n->hostname : "?";
-    if (type == 2) ep = "?";
-    reply_errorf(&c->out, "%s %d %s:%d", kind, slot, ep, n->port);
-}
+typedef struct route {
+    cluster_state *st;
+    db *d;
+    bool asking;
+    int slot;
+    cnode *n;
+    bool migrating, importing;
+    int keys, missing, existing;
+    char error[96];
+} route;
 
-static bool check_cluster(client *c, const command *cmd, int argc, const resp_arg *argv) {
-    cluster_bus *bus = server_cluster_bus(c->srv);
-    if (bus == NULL || (c->flags & CLIENT_PRIMARY) || !command_has_keys(cmd)) return true;
-    cluster *cl = cluster_bus_engine(bus);
-    cluster_state *st = cl->st;
+/* Adds the keys of one command; false with route->error set on CROSSSLOT
+ * or an unbound slot. */
+static bool route_add(route *r, const command *cmd, int argc, const resp_arg *argv) {
+    if (!command_has_keys(cmd)) return true;
     int idx_stack[ROUTE_MAX_KEYS];
     int total = command_get_keys(cmd, argc, argv, idx_stack, ROUTE_MAX_KEYS);
     int *idx = idx_stack;
@@ -160,99 +197,133 @@ static bool check_cluster(client *c, const command *cmd, int argc, const resp_ar
         idx = mem_alloc(sizeof(int) * (size_t)total);
         command_get_keys(cmd, argc, argv, idx, total);
     }
-    bool ok = false;
-    bool asking = (c->sess.flags & SESSION_ASKING) || (cmd->def->flags & CMD_ASKING);
-    int slot = -1;
-    cnode *n = NULL;
-    bool migrating = false, importing = false;
-    int missing = 0, existing = 0;
-    db *d = keyspace_db(server_keyspace(c->srv), 0);
-    for (int i = 0; i < total; i++) {
+    bool ok = true;
+    bool asking = r->asking || (cmd->def->flags & CMD_ASKING);
+    for (int i = 0; i < total && ok; i++) {
         const resp_arg *k = &argv[idx[i]];
         int s = (int)keyslot(k->ptr, k->len);
-        if (slot < 0) {
-            slot = s;
-            n = st->slots[s];
-            if (n == NULL) {
-                reply_error(&c->out, "CLUSTERDOWN Hash slot not served");
-                goto done;
+        if (r->slot < 0) {
+            r->slot = s;
+            r->n = r->st->slots[s];
+            if (r->n == NULL) {
+                snprintf(r->error, sizeof(r->error), "CLUSTERDOWN Hash slot not served");
+                ok = false;
+                break;
             }
-            if (n == st->myself && st->migrating_to[s])
-                migrating = true;
-            else if (st->importing_from[s] && asking)
-                importing = true;
-        } else if (s != slot) {
-            reply_error(&c->out, "CROSSSLOT Keys in request don't hash to the same slot");
-            goto done;
+            if (r->n == r->st->myself && r->st->migrating_to[s])
+                r->migrating = true;
+            else if (r->st->importing_from[s] && asking)
+                r->importing = true;
+        } else if (s != r->slot) {
+            snprintf(r->error, sizeof(r->error), "CROSSSLOT Keys in request don't hash to the same slot");
+            ok = false;
+            break;
         }
-        if (migrating || importing) {
-            kv *e = db_find(d, k->ptr, k->len);
-            if (e == NULL || db_is_expired(d, e))
-                missing++;
+        r->keys++;
+        if (r->migrating || r->importing) {
+            kv *e = db_find(r->d, k->ptr, k->len);
+            if (e == NULL || db_is_expired(r->d, e))
+                r->missing++;
             else
-                existing++;
+                r->existing++;
         }
     }
-    if (n == NULL) { /* no keys after all */
-        ok = true;
-        goto done;
-    }
-    bool write = (cmd->def->flags & CMD_WRITE) != 0;
+    if (idx != idx_stack) mem_free(idx);
+    return ok;
+}
+
+static void redirect_text(route *r, client *c, const char *kind, const cnode *n) {
+    int type = config_get_values(server_config(c->srv))->cluster_preferred_endpoint_type;
+    const char *ep = n->ip;
+    if (type == 1) ep = n->hostname ? n->hostname : "?";
+    if (type == 2) ep = "?";
+    snprintf(r->error, sizeof(r->error), "%s %d %s:%d", kind, r->slot, ep, n->port);
+}
+
+/* Decides; false with r->error set when the command must go elsewhere. */
+static bool route_decide(route *r, client *c, const command *cmd, bool write) {
+    cluster_state *st = r->st;
+    if (r->n == NULL) return true; /* no keys after all */
     if (st->state != CLUSTER_OK) {
         const config_values *cv = config_get_values(server_config(c->srv));
         if (!cv->cluster_allow_reads_when_down) {
-            reply_error(&c->out, "CLUSTERDOWN The cluster is down");
-            goto done;
+            snprintf(r->error, sizeof(r->error), "CLUSTERDOWN The cluster is down");
+            return false;
         }
         if (write) {
-            reply_error(&c->out, "CLUSTERDOWN The cluster is down and only accepts read commands");
-            goto done;
+            snprintf(r->error, sizeof(r->error), "CLUSTERDOWN The cluster is down and only accepts read commands");
+            return false;
         }
     }
-    if ((migrating || importing) && strcmp(cmd->fullname, "migrate") == 0) {
-        ok = true;
-        goto done;
-    }
-    if (migrating && missing > 0) {
-        if (existing > 0)
-            reply_error(&c->out, "TRYAGAIN Multiple keys request during rehashing of slot");
+    if ((r->migrating || r->importing) && strcmp(cmd->fullname, "migrate") == 0) return true;
+    if (r->migrating && r->missing > 0) {
+        if (r->existing > 0)
+            snprintf(r->error, sizeof(r->error), "TRYAGAIN Multiple keys request during rehashing of slot");
         else
-            reply_redirect(c, "ASK", slot, st->migrating_to[slot]);
-        goto done;
+            redirect_text(r, c, "ASK", st->migrating_to[r->slot]);
+        return false;
     }
-    if (importing) {
-        if (total > 1 && missing > 0) {
-            reply_error(&c->out, "TRYAGAIN Multiple keys request during rehashing of slot");
-            goto done;
+    if (r->importing) {
+        if (r->keys > 1 && r->missing > 0) {
+            snprintf(r->error, sizeof(r->error), "TRYAGAIN Multiple keys request during rehashing of slot");
+            return false;
         }
-        ok = true;
-        goto done;
+        return true;
     }
     if (!write && (c->sess.flags & SESSION_READONLY) && (st->myself->flags & CNODE_SLAVE) &&
-        st->myself->master == n) {
-        ok = true;
-        goto done;
+        st->myself->master == r->n)
+        return true;
+    if (r->n != st->myself) {
+        redirect_text(r, c, "MOVED", r->n);
+        return false;
     }
-    if (n != st->myself) {
-        reply_redirect(c, "MOVED", slot, n);
-        goto done;
+    return true;
+}
+
+static bool check_cluster(client *c, const command *cmd, int argc, const resp_arg *argv) {
+    cluster_bus *bus = server_cluster_bus(c->srv);
+    if (bus == NULL || (c->flags & CLIENT_PRIMARY)) return true;
+    bool exec = multi_is_exec(cmd) && (c->flags & CLIENT_MULTI);
+    if (!exec && !command_has_keys(cmd)) return true;
+    route r = {.st = cluster_bus_engine(bus)->st,
+               .d = keyspace_db(server_keyspace(c->srv), 0),
+               .asking = (c->sess.flags & SESSION_ASKING) != 0,
+               .slot = -1};
+    bool ok = true;
+    if (exec) {
+        for (int i = 0; i < c->multi.count && ok; i++)
+            ok = route_add(&r, c->multi.cmds[i].cmd, c->multi.cmds[i].argc, c->multi.cmds[i].argv);
+    } else {
+        ok = route_add(&r, cmd, argc, argv);
     }
-    ok = true;
-done:
-    if (idx != idx_stack) mem_free(idx);
-    return ok;
+    if (ok) ok = route_decide(&r, c, cmd, (multi_effective_flags(c, cmd) & CMD_WRITE) != 0);
+    if (ok) return true;
+    if (exec) {
+        /* Redis compat: the transaction is dropped and EXEC itself gets the
+         * redirection, not EXECABORT. */
+        multi_discard(c);
+        reply_error(&c->out, r.error);
+    } else {
+        reject(c, cmd, r.error);
+    }
+    return false;
 }
 
 static bool is_security_attack(const resp_arg *a0) {
     return arg_eq(a0, "host:") || arg_eq(a0, "post");
 }
 
-static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
+/* Returns whether the command changed data or sent anything to the write
+ * stream. */
+static bool call(client *c, command *cmd, int argc, const resp_arg *argv) {
     server *srv = c->srv;
     keyspace *ks = server_keyspace(srv);
     int64_t start = clock_mono_us();
     keyspace_set_now(ks, c->last_active_ms);
-    uint64_t errors_before = c->out.error_count;
+    /* Inside EXEC each queued command charges its own errors; EXEC is
+     * charged only with those it answers itself. */
+    c->errors_seen = c->out.error_count;
+    bool nested = (c->flags & CLIENT_IN_EXEC) != 0;
 
     cmd_ctx ctx = {0};
     ctx.argc = argc;
@@ -265,7 +336,7 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     ctx.opts = server_cmd_options(srv);
     ctx.server = srv;
     ctx.prop = server_prop_batch(srv);
-    c->last_cmd = cmd;
+    if (!nested) c->last_cmd = cmd;
     /* Applying the primary's stream: its keys live as long as it says. */
     bool primary = (c->flags & CLIENT_PRIMARY) != 0;
     if (primary) keyspace_set_expire_mode(ks, KS_EXPIRE_IGNORE);
@@ -273,15 +344,18 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     if (primary) server_refresh_expire_mode(srv);
     if (ctx.prop) {
         cmd_propagate_finish(&ctx);
-        server_propagate(srv, true);
+        /* A queued command's writes wait for the end of EXEC: one unit. */
+        if (!nested) server_propagate(srv, true);
     }
     /* WAIT counts replicas that acknowledged this client's last write. */
-    if (ctx.dirty > 0 || ctx.propagated) c->woff = repl_offset(server_replication(srv));
+    bool wrote = ctx.dirty > 0 || ctx.propagated;
+    if (wrote) c->woff = repl_offset(server_replication(srv));
 
     int64_t duration = clock_mono_us() - start;
     cmd->calls++;
     cmd->usec += (uint64_t)duration;
-    if (c->out.error_count != errors_before) cmd->failed_calls++;
+    if (c->out.error_count != c->errors_seen) cmd->failed_calls++;
+    c->errors_seen = c->out.error_count;
     server_stats *st = server_stats_of(srv);
     st->commands_processed++;
     st->dirty += ctx.dirty;
@@ -306,6 +380,11 @@ static void call(client *c, command *cmd, int argc, const resp_arg *argv) {
     if (!list_empty(server_monitors(srv)) && !(cmd->def->flags & (CMD_SKIP_MONITOR | CMD_ADMIN)))
         monitor_feed(srv, c, argc, argv);
     mem_free(shown);
+    return wrote;
+}
+
+bool dispatch_call(client *c, command *cmd, int argc, const resp_arg *argv) {
+    return call(c, cmd, argc, argv);
 }
 
 /* Pipelines usually repeat one command, so the connection's previous
@@ -341,6 +420,7 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
      * no replies go back (only REPLCONF ACK when asked). */
     bool primary = (c->flags & CLIENT_PRIMARY) != 0;
     bool is_container = false;
+    bool called = false;
     command *cmd = lookup_cached(c, argc, argv, &is_container);
     const config_values *cv = config_get_values(server_config(srv));
     if (cmd == NULL) {
@@ -349,7 +429,10 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         cmd->rejected_calls++;
     } else if (!c->sess.authenticated && server_auth_required(srv) &&
                !(cmd->def->flags & CMD_NO_AUTH)) {
-        reply_error(&c->out, ERRMSG_NOAUTH);
+        reject(c, cmd, ERRMSG_NOAUTH);
+        cmd->rejected_calls++;
+    } else if ((c->flags & CLIENT_MULTI) && (cmd->def->flags & CMD_NO_MULTI)) {
+        reject(c, cmd, "ERR Command not allowed inside a transaction");
         cmd->rejected_calls++;
     } else if (!check_cluster(c, cmd, argc, argv)) {
         cmd->rejected_calls++;
@@ -359,18 +442,26 @@ void dispatch_command(client *c, int argc, const resp_arg *argv) {
         cmd->rejected_calls++;
     } else if (!primary && !check_replication(c, cmd, cv)) {
         cmd->rejected_calls++;
-    } else if (server_is_loading(srv) && !(cmd->def->flags & CMD_LOADING)) {
-        reply_error(&c->out, ERRMSG_LOADING);
+    } else if (server_is_loading(srv) && !(multi_effective_flags(c, cmd) & CMD_LOADING)) {
+        reject(c, cmd, ERRMSG_LOADING);
         cmd->rejected_calls++;
+    } else if (multi_queues(c, cmd)) {
+        multi_queue(c, cmd, argc, argv);
     } else {
         call(c, cmd, argc, argv);
+        called = true;
     }
+    /* Redis compat: a refused EXEC, which ended its transaction, still
+     * shows in MONITOR. */
+    if (cmd && !called && multi_is_exec(cmd) && !list_empty(server_monitors(srv)))
+        monitor_feed(srv, c, argc, argv);
 
     if (skip_this || (c->sess.flags & SESSION_REPLY_OFF) || primary) reply_rollback(&c->out, &mark);
     if (primary) repl_send_ack_if_asked(server_replication(srv), c);
     c->sess.flags &= ~SESSION_REPLY_SKIP;
-    /* ASKING covers exactly the next command. */
-    if (cmd == NULL || strcmp(cmd->fullname, "asking") != 0) c->sess.flags &= ~(unsigned)SESSION_ASKING;
+    /* ASKING covers the next command, or a whole transaction. */
+    if (!(c->flags & CLIENT_MULTI) && (cmd == NULL || strcmp(cmd->fullname, "asking") != 0))
+        c->sess.flags &= ~(unsigned)SESSION_ASKING;
     if (c->sess.flags & SESSION_REPLY_SKIP_NEXT) {
         c->sess.flags &= ~SESSION_REPLY_SKIP_NEXT;
         c->sess.flags |= SESSION_REPLY_SKIP;

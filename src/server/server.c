@@ -115,6 +115,7 @@ struct server {
     int64_t start_ms;
     char *executable;
     bool active_expire;
+    bool in_exec; /* an EXEC is running its queue: forks wait until it ends */
     bool shutdown_asap;
     int exit_status;
 };
@@ -449,6 +450,14 @@ bool server_perform_evictions(server *s) {
      * triggered it. */
     server_propagate(s, false);
     return r == EVICT_FAIL;
+}
+
+void server_set_in_exec(server *s, bool on) {
+    s->in_exec = on;
+}
+
+bool server_in_exec(const server *s) {
+    return s->in_exec;
 }
 
 /* ---- the write stream ---- */
@@ -945,7 +954,7 @@ server *server_new(config *cfg, int argc, char **argv) {
     static const command_def *const groups[] = {cmd_string_defs,     cmd_keys_defs,
                                                 cmd_connection_defs, cmd_server_defs,
                                                 cmd_command_defs,    cmd_dump_defs, cmd_replication_defs,
-                                                cmd_migrate_defs,    cmd_cluster_defs, NULL};
+                                                cmd_migrate_defs,    cmd_cluster_defs, cmd_multi_defs, NULL};
     s->commands = command_registry_new(groups);
     s->slowlog = slowlog_new();
     s->latency = latency_new();

@@ -183,10 +183,11 @@ int snapshot_bgsave(snapshot *sn, bool schedule, bool *scheduled, buf *err) {
         buf_append_str(err, "ERR Background save already in progress");
         return -1;
     }
-    if (server_child_running(sn->srv)) {
+    if (server_child_running(sn->srv) || server_in_exec(sn->srv)) {
         /* Redis compat: one child at a time; the other one is the AOF
-         * rewrite. */
-        if (!schedule) {
+         * rewrite. Inside EXEC the snapshot waits for the transaction to
+         * end, so it never holds half of it. */
+        if (!schedule && !server_in_exec(sn->srv)) {
             buf_append_str(err, "ERR Another child process is active (AOF?): can't BGSAVE right "
                                 "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
                                 "possible.");
