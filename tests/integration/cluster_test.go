@@ -335,7 +335,7 @@ func checkNodesText(t *testing.T, self *harness.Server, nodes []*harness.Server,
 
 func TestClusterCreate(t *testing.T) {
 	requireCli(t)
-	// The walk-through's template exactly, node timeout 5000 included.
+	// The walk-through's template (bound to loopback), node timeout 5000 included.
 	c := harness.StartClusterNodes(t, 6, harness.ClusterOptions{NodeTimeout: 5000, Verbatim: true})
 
 	// Fresh nodes: alone, state fail, and not yet aware of their own IP.
@@ -1046,6 +1046,7 @@ func testFailover(t *testing.T, f fault) {
 	var resume func()
 	var sleeper *exec.Cmd
 	var sleepOut bytes.Buffer
+	sleepDone := make(chan error, 1)
 	sleepFor := int(nodeTimeout/time.Second) + 12
 	t0 := time.Now()
 	switch f {
@@ -1060,12 +1061,26 @@ func testFailover(t *testing.T, f fault) {
 		if err := sleeper.Start(); err != nil {
 			t.Fatalf("start redis-cli DEBUG sleep: %v", err)
 		}
+		go func() { sleepDone <- sleeper.Wait() }()
 		t.Cleanup(func() {
-			if sleeper.ProcessState == nil {
+			select {
+			case <-sleepDone:
+			default:
 				_ = sleeper.Process.Kill()
-				_ = sleeper.Wait()
 			}
 		})
+	}
+	// A DEBUG SLEEP that returns at once was refused; nothing would fail over then.
+	sleepEndedEarly := func() bool {
+		if f != faultSleep {
+			return false
+		}
+		select {
+		case err := <-sleepDone:
+			t.Fatalf("redis-cli DEBUG sleep %d returned after %v: %v %q", sleepFor, time.Since(t0), err, sleepOut.String())
+		default:
+		}
+		return false
 	}
 
 	// Promotion, timed from the fault.
@@ -1073,7 +1088,7 @@ func testFailover(t *testing.T, f fault) {
 	if f == faultSleep {
 		limit = time.Duration(sleepFor)*time.Second - 500*time.Millisecond
 	}
-	promoted := harness.WaitFor(limit, func() bool { return harness.IsMaster(r) })
+	promoted := harness.WaitFor(limit, func() bool { return !sleepEndedEarly() && harness.IsMaster(r) })
 	took := time.Since(t0)
 	if !promoted {
 		if f == faultSleep && harness.TargetIsReference() && strings.Contains(r.Log(), "disconnected from master for longer than allowed") {
@@ -1081,7 +1096,7 @@ func testFailover(t *testing.T, f fault) {
 			// the master sleeps. Tessera must promote here; the reference is only checked for
 			// recovering once the master wakes up.
 			t.Logf("reference replica refused to promote: %s", lastLine(r.Log(), "disconnected from master"))
-			if err := sleeper.Wait(); err != nil {
+			if err := <-sleepDone; err != nil {
 				t.Fatalf("redis-cli DEBUG sleep: %v: %s", err, sleepOut.String())
 			}
 			c.WaitHealthy(c.Nodes, 60*time.Second)
@@ -1143,7 +1158,7 @@ func testFailover(t *testing.T, f fault) {
 	case faultStop:
 		resume()
 	case faultSleep:
-		if err := sleeper.Wait(); err != nil || strings.TrimSpace(sleepOut.String()) != "OK" {
+		if err := <-sleepDone; err != nil || strings.TrimSpace(sleepOut.String()) != "OK" {
 			t.Fatalf("redis-cli DEBUG sleep: %v: %q", err, sleepOut.String())
 		}
 	}
@@ -1397,16 +1412,11 @@ func TestClusterForgetFix(t *testing.T) {
 	c := harness.StartCluster(t, harness.ClusterOptions{})
 	rdb := newClusterClient(t, c.Nodes)
 	setKeys(t, rdb, "ff", 300)
-	entry := c.Nodes[0]
-	view := c.View(entry)
-	m := c.Masters(entry)[0]
-	if m == entry {
-		m = c.Masters(entry)[1]
-	}
-	r := c.ReplicaOf(entry, m)
-	if r == entry {
-		t.Fatal("entry is the victim's replica")
-	}
+	view := c.View(c.Nodes[0])
+	m := c.Masters(c.Nodes[0])[0]
+	r := c.ReplicaOf(c.Nodes[0], m)
+	rest := c.Others(m, r)
+	entry := rest[0]
 	mID, rID := c.ID(m), c.ID(r)
 	lost := len(mustLine(t, c, entry, m).OwnedSlots())
 	// The replica first, so that nobody can take over the master's slots.
@@ -1416,7 +1426,6 @@ func TestClusterForgetFix(t *testing.T) {
 	if _, err := m.Terminate(); err != nil {
 		t.Fatal(err)
 	}
-	rest := c.Others(m, r)
 	for _, s := range rest {
 		conn := s.Dial(t)
 		conn.Expect("+OK\r\n", "CLUSTER", "FORGET", mID)
