@@ -130,6 +130,8 @@ type Options struct {
 	Args []string
 	// Password is used for the readiness PING (AUTH first) when requirepass is set.
 	Password string
+	// ClusterBus picks a port whose cluster bus port (port+10000) is free as well.
+	ClusterBus bool
 }
 
 // Server is one running server process.
@@ -141,12 +143,14 @@ type Server struct {
 	LogPath string
 	Pid     int
 
-	cmd     *exec.Cmd
-	logFile *os.File
-	exited  chan struct{}
-	waitErr error
-	stopped bool
-	mu      sync.Mutex
+	cmd      *exec.Cmd
+	args     []string // as last passed to Exec, for Restart
+	password string
+	logFile  *os.File
+	exited   chan struct{}
+	waitErr  error
+	stopped  bool
+	mu       sync.Mutex
 }
 
 // Addr is "127.0.0.1:<port>".
@@ -193,7 +197,7 @@ func StartServer(t testing.TB, o Options) (*Server, error) {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 12; attempt++ {
-		port, err := FreePort()
+		port, err := freePort(o.ClusterBus)
 		if err != nil {
 			return nil, err
 		}
@@ -219,11 +223,13 @@ func StartServer(t testing.TB, o Options) (*Server, error) {
 var errBind = errors.New("bind failure")
 
 // Launch arguments: [config-file] --port P [reference defaults] extra args.
+// "${PORT}" in the config text is replaced by the chosen port, as a template would be.
 func (s *Server) launch(o Options) error {
 	var args []string
 	if o.Config != "" {
 		cf := filepath.Join(s.Dir, "server.conf")
-		if err := os.WriteFile(cf, []byte(o.Config), 0o644); err != nil {
+		text := strings.ReplaceAll(o.Config, "${PORT}", strconv.Itoa(s.Port))
+		if err := os.WriteFile(cf, []byte(text), 0o644); err != nil {
 			return err
 		}
 		args = append(args, cf)
@@ -245,6 +251,8 @@ func (s *Server) Exec(args []string, password string) error {
 		return err
 	}
 	s.logFile = lf
+	s.args = append([]string(nil), args...)
+	s.password = password
 	s.cmd = exec.Command(s.Bin, args...)
 	s.cmd.Dir = s.Dir
 	s.cmd.Stdout = lf
@@ -451,20 +459,32 @@ func (s *Server) Dial(t testing.TB) *Conn {
 }
 
 // FreePort finds a port in the shared range that can be bound on 127.0.0.1 right now.
-func FreePort() (int, error) {
+func FreePort() (int, error) { return freePort(false) }
+
+// freePort also requires port+10000 to be free when bus is set (cluster nodes listen there).
+func freePort(bus bool) (int, error) {
 	r := rand.New(rand.NewSource(time.Now().UnixNano() + int64(os.Getpid())))
 	lo, hi := portRange()
 	for i := 0; i < 500; i++ {
 		p := lo + r.Intn(hi-lo+1)
-		// The cluster bus convention (port+10000) is outside our range, so only p matters.
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-		if err != nil {
+		if !canBind(p) || (bus && !canBind(p+10000)) {
 			continue
 		}
-		l.Close()
 		return p, nil
 	}
 	return 0, fmt.Errorf("no free port in %d-%d", lo, hi)
+}
+
+func canBind(port int) bool {
+	if port >= 65536 {
+		return false
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 // WaitFor polls cond until it is true or the timeout elapses.
