@@ -101,7 +101,8 @@ static void cmd_cluster_countkeysinslot(cmd_ctx *ctx) {
     CLUSTER_OR_RETURN(cl);
     (void)cl;
     int64_t s;
-    if (!cmd_i64_parse(&ctx->argv[2], &s) || s < 0 || s >= CLUSTER_SLOTS) {
+    if (!cmd_i64_or_reply(ctx, &ctx->argv[2], &s, NULL)) return;
+    if (s < 0 || s >= CLUSTER_SLOTS) {
         reply_error(ctx->out, "ERR Invalid slot");
         return;
     }
@@ -112,8 +113,9 @@ static void cmd_cluster_getkeysinslot(cmd_ctx *ctx) {
     CLUSTER_OR_RETURN(cl);
     (void)cl;
     int64_t s, n;
-    if (!cmd_i64_parse(&ctx->argv[2], &s) || !cmd_i64_parse(&ctx->argv[3], &n) || s < 0 ||
-        s >= CLUSTER_SLOTS || n < 0) {
+    if (!cmd_i64_or_reply(ctx, &ctx->argv[2], &s, NULL) || !cmd_i64_or_reply(ctx, &ctx->argv[3], &n, NULL))
+        return;
+    if (s < 0 || s >= CLUSTER_SLOTS || n < 0) {
         reply_error(ctx->out, "ERR Invalid slot or number of keys");
         return;
     }
