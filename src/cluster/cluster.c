@@ -287,9 +287,13 @@ static void update_slots_with(cluster *cl, cnode *sender, uint64_t epoch, const 
             new_primary = sender;
             migrated_ours++;
         }
+        /* Only a change of this node's own slots must reach the disk
+         * before we go on; others' ownership is learned again from any
+         * peer after a restart. */
+        mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE |
+                     (owner == me || owner == curmaster ? CLUSTER_TODO_FSYNC : 0));
         cluster_state_del_slot(st, s);
         cluster_state_add_slot(st, sender, s);
-        mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_FSYNC);
     }
     if (new_primary && curmaster->num_slots == 0 &&
         (cl->cfg.allow_replica_migration || sender_slots == migrated_ours)) {

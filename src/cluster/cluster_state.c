@@ -294,7 +294,16 @@ bool cluster_state_blacklisted(cluster_state *st, const char *name, int64_t now)
 
 void cluster_slot_ranges(const uint8_t *bitmap, buf *out) {
     int start = -1;
-    for (int s = 0; s <= CLUSTER_SLOTS; s++) {
+    int s = 0;
+    while (s <= CLUSTER_SLOTS) {
+        /* Whole bytes that do not end or start a range are skipped. */
+        if (s < CLUSTER_SLOTS && (s & 7) == 0) {
+            uint8_t byte = bitmap[s >> 3];
+            if ((byte == 0 && start < 0) || (byte == 0xff && start >= 0)) {
+                s += 8;
+                continue;
+            }
+        }
         bool set = s < CLUSTER_SLOTS && cmsg_slot_get(bitmap, s);
         if (set && start < 0) start = s;
         if (!set && start >= 0) {
@@ -304,6 +313,7 @@ void cluster_slot_ranges(const uint8_t *bitmap, buf *out) {
                 buf_printf(out, " %d-%d", start, s - 1);
             start = -1;
         }
+        s++;
     }
 }
 
