@@ -74,6 +74,9 @@ enum cluster_todo {
     CLUSTER_TODO_FSYNC = 2,
     CLUSTER_TODO_UPDATE_STATE = 4,
     CLUSTER_TODO_FAILOVER = 8,
+    /* Learned from peers: lost in a crash, it is learned again, so it is
+     * saved with the next timer tick instead of before the next reply. */
+    CLUSTER_TODO_SAVE_LAZY = 16,
 };
 
 enum cluster_failover_mode { CLUSTER_FAILOVER_DEFAULT, CLUSTER_FAILOVER_FORCE, CLUSTER_FAILOVER_TAKEOVER };

@@ -243,7 +243,7 @@ static void set_node_as_master(cluster *cl, cnode *n) {
     }
     n->flags &= ~(uint32_t)CNODE_SLAVE;
     n->flags |= CNODE_MASTER;
-    mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE);
+    mark(cl, (n == cl->st->myself ? CLUSTER_TODO_SAVE : CLUSTER_TODO_SAVE_LAZY) | CLUSTER_TODO_UPDATE_STATE);
 }
 
 /* Makes myself a replica of n. */
@@ -290,8 +290,9 @@ static void update_slots_with(cluster *cl, cnode *sender, uint64_t epoch, const 
         /* Only a change of this node's own slots must reach the disk
          * before we go on; others' ownership is learned again from any
          * peer after a restart. */
-        mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE |
-                     (owner == me || owner == curmaster ? CLUSTER_TODO_FSYNC : 0));
+        mark(cl, CLUSTER_TODO_UPDATE_STATE | (owner == me || owner == curmaster
+                                                      ? CLUSTER_TODO_SAVE | CLUSTER_TODO_FSYNC
+                                                      : CLUSTER_TODO_SAVE_LAZY));
         cluster_state_del_slot(st, s);
         cluster_state_add_slot(st, sender, s);
     }
@@ -326,7 +327,7 @@ static void mark_failing_if_needed(cluster *cl, cnode *n, int64_t now) {
     n->flags |= CNODE_FAIL;
     n->fail_time = now;
     if (cnode_is_master(cl->st->myself)) send_fail(cl, n);
-    mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE);
+    mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_LAZY);
 }
 
 static void clear_failure_if_needed(cluster *cl, cnode *n, int64_t now) {
@@ -338,7 +339,7 @@ static void clear_failure_if_needed(cluster *cl, cnode *n, int64_t now) {
                cnode_is_master(n) && n->num_slots ? "is reachable again and nobody is serving its slots after some time."
                                                   : "replica is reachable again.");
     n->flags &= ~(uint32_t)CNODE_FAIL;
-    mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE);
+    mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_LAZY);
 }
 
 /* ---- message handling ---- */
@@ -403,7 +404,7 @@ static void process_gossip(cluster *cl, const cmsg *m, cnode *sender, int64_t no
             nn->pport = g->pport;
             nn->cport = g->cport;
             cluster_state_add(st, nn);
-            mark(cl, CLUSTER_TODO_SAVE);
+            mark(cl, CLUSTER_TODO_SAVE_LAZY);
         }
     }
 }
@@ -459,7 +460,7 @@ static bool handle_outbound_identity(cluster *cl, cluster_link *l, cnode *sender
              * duplicate. */
             update_address_if_needed(cl, sender, l, m);
             del_node(cl, n);
-            mark(cl, CLUSTER_TODO_SAVE);
+            mark(cl, CLUSTER_TODO_SAVE_LAZY);
             return false;
         }
         if (!cluster_name_valid(m->sender, CLUSTER_NAMELEN)) {
@@ -470,7 +471,7 @@ static bool handle_outbound_identity(cluster *cl, cluster_link *l, cnode *sender
         n->flags &= ~(uint32_t)CNODE_HANDSHAKE;
         n->flags |= m->has_slaveof ? CNODE_SLAVE : CNODE_MASTER;
         log_verbose("Handshake with node %.40s completed.", n->name);
-        mark(cl, CLUSTER_TODO_SAVE);
+        mark(cl, CLUSTER_TODO_SAVE_LAZY);
         return true;
     }
     if (memcmp(n->name, m->sender, CLUSTER_NAMELEN) != 0) {
@@ -480,7 +481,7 @@ static bool handle_outbound_identity(cluster *cl, cluster_link *l, cnode *sender
         n->ip[0] = '\0';
         n->port = n->cport = n->pport = 0;
         free_link(cl, l);
-        mark(cl, CLUSTER_TODO_SAVE);
+        mark(cl, CLUSTER_TODO_SAVE_LAZY);
         return false;
     }
     return true;
@@ -498,11 +499,11 @@ static void handle_role(cluster *cl, cnode *sender, const cmsg *m) {
         cluster_state_del_node_slots(st, sender);
         sender->flags &= ~(uint32_t)(CNODE_MASTER | CNODE_MIGRATE_TO);
         sender->flags |= CNODE_SLAVE;
-        mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE);
+        mark(cl, CLUSTER_TODO_SAVE_LAZY | CLUSTER_TODO_UPDATE_STATE);
     }
     if (master && sender->master != master && master != sender) {
         cnode_set_master(sender, master);
-        mark(cl, CLUSTER_TODO_SAVE);
+        mark(cl, CLUSTER_TODO_SAVE_LAZY);
     }
 }
 
@@ -534,7 +535,7 @@ static void learn_my_ip(cluster *cl, cluster_link *l, int type) {
     if (l->local_ip[0] == '\0' || strcmp(me->ip, l->local_ip) == 0) return;
     snprintf(me->ip, sizeof(me->ip), "%s", l->local_ip);
     log_notice("IP address for this node updated to %s", me->ip);
-    mark(cl, CLUSTER_TODO_SAVE);
+    mark(cl, CLUSTER_TODO_SAVE_LAZY);
 }
 
 static void on_ping_meet_pong(cluster *cl, cluster_link *l, cnode *sender, const cmsg *m, int64_t now) {
@@ -549,7 +550,7 @@ static void on_ping_meet_pong(cluster *cl, cluster_link *l, cnode *sender, const
             n->pport = m->pport;
             n->cport = m->cport;
             cluster_state_add(st, n);
-            mark(cl, CLUSTER_TODO_SAVE);
+            mark(cl, CLUSTER_TODO_SAVE_LAZY);
             /* Call back now rather than at the next timer tick: the
              * handshake then completes in a round trip or two. */
             connect_node(cl, n, now);
@@ -575,7 +576,7 @@ static void on_ping_meet_pong(cluster *cl, cluster_link *l, cnode *sender, const
     }
     if (sender && type == CMSG_PING && !(sender->flags & CNODE_HANDSHAKE) &&
         update_address_if_needed(cl, sender, l, m))
-        mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE);
+        mark(cl, CLUSTER_TODO_SAVE_LAZY | CLUSTER_TODO_UPDATE_STATE);
 
     if (!l->inbound && l->node && type == CMSG_PONG) {
         cnode *n = l->node;
@@ -583,7 +584,7 @@ static void on_ping_meet_pong(cluster *cl, cluster_link *l, cnode *sender, const
         n->ping_sent = 0;
         if (n->flags & CNODE_PFAIL) {
             n->flags &= ~(uint32_t)CNODE_PFAIL;
-            mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE);
+            mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_LAZY);
         } else if (n->flags & CNODE_FAIL) {
             clear_failure_if_needed(cl, n, now);
         }
@@ -610,11 +611,11 @@ void cluster_on_message(cluster *cl, cluster_link *l, const cmsg *m, int64_t now
     if (sender && !(sender->flags & CNODE_HANDSHAKE)) {
         if (m->current_epoch > st->current_epoch) {
             st->current_epoch = m->current_epoch;
-            mark(cl, CLUSTER_TODO_SAVE);
+            mark(cl, CLUSTER_TODO_SAVE_LAZY);
         }
         if (!m->has_slaveof && m->config_epoch > sender->config_epoch) {
             sender->config_epoch = m->config_epoch;
-            mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_FSYNC);
+            mark(cl, CLUSTER_TODO_SAVE_LAZY);
         }
         sender->repl_offset = (int64_t)m->offset;
         sender->repl_offset_time = now;
@@ -642,7 +643,7 @@ void cluster_on_message(cluster *cl, cluster_link *l, const cmsg *m, int64_t now
             failing->flags |= CNODE_FAIL;
             failing->fail_time = now;
             failing->flags &= ~(uint32_t)CNODE_PFAIL;
-            mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE);
+            mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_LAZY);
         }
         break;
     }
@@ -652,7 +653,7 @@ void cluster_on_message(cluster *cl, cluster_link *l, const cmsg *m, int64_t now
         if (n == NULL || n->config_epoch >= m->update_epoch) break;
         if (!cnode_is_master(n)) set_node_as_master(cl, n);
         n->config_epoch = m->update_epoch;
-        mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_FSYNC);
+        mark(cl, CLUSTER_TODO_SAVE_LAZY);
         update_slots_with(cl, n, m->update_epoch, m->update_slots);
         break;
     }
@@ -994,6 +995,8 @@ void cluster_cron(cluster *cl, int64_t now) {
             handle_replica_migration(cl, max_replicas, now);
     }
     if (update || st->state == CLUSTER_FAIL) cluster_update_state(cl, now);
+    /* What gossip taught us reaches nodes.conf at most once per tick. */
+    if (cl->todo & CLUSTER_TODO_SAVE_LAZY) mark(cl, CLUSTER_TODO_SAVE);
 }
 
 void cluster_update_state(cluster *cl, int64_t now) {
@@ -1047,8 +1050,9 @@ void cluster_before_sleep(cluster *cl, int64_t now) {
         if (cl->env.save(cl->env.ctx, &text, (cl->todo & CLUSTER_TODO_FSYNC) != 0) < 0)
             log_warning("Could not save the cluster configuration");
         buf_fini(&text);
+        cl->todo = 0;
     }
-    cl->todo = 0;
+    cl->todo &= CLUSTER_TODO_SAVE_LAZY;
 }
 
 /* ---- commands ---- */
@@ -1249,6 +1253,9 @@ int cluster_setslot_node(cluster *cl, int slot, cnode *n, buf *err) {
         buf_printf(err, "ERR Can't assign hashslot %d to a different node while I still hold keys for this hash slot.", slot);
         return -1;
     }
+    /* Nothing to change (a node that already learned the new owner from
+     * gossip, as every master does during a reshard): nothing to save. */
+    if (st->slots[slot] == n && !st->migrating_to[slot] && !st->importing_from[slot]) return 0;
     /* Migration done: no keys left here means the slot is closed. */
     if (st->migrating_to[slot] && cl->env.slot_keys(cl->env.ctx, slot) == 0) st->migrating_to[slot] = NULL;
     int my_slots_before = me->num_slots;

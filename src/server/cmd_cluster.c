@@ -395,9 +395,9 @@ static void cmd_cluster_setslot(cmd_ctx *ctx) {
         return;
     }
     if (stable) {
+        if (st->migrating_to[slot] || st->importing_from[slot]) cl->todo |= CLUSTER_TODO_SAVE;
         st->migrating_to[slot] = NULL;
         st->importing_from[slot] = NULL;
-        cl->todo |= CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE;
         reply_ok(ctx->out);
         return;
     }
@@ -415,6 +415,7 @@ static void cmd_cluster_setslot(cmd_ctx *ctx) {
             reply_error(ctx->out, "ERR Target node is not a master");
             return;
         }
+        if (st->migrating_to[slot] != n) cl->todo |= CLUSTER_TODO_SAVE;
         st->migrating_to[slot] = n;
     } else if (arg_eq(action, "importing")) {
         if (st->slots[slot] == me) {
@@ -429,6 +430,7 @@ static void cmd_cluster_setslot(cmd_ctx *ctx) {
             reply_error(ctx->out, "ERR Target node is not a master");
             return;
         }
+        if (st->importing_from[slot] != n) cl->todo |= CLUSTER_TODO_SAVE;
         st->importing_from[slot] = n;
     } else {
         if (n == NULL) {
@@ -447,7 +449,6 @@ static void cmd_cluster_setslot(cmd_ctx *ctx) {
         }
         buf_fini(&err);
     }
-    cl->todo |= CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE;
     reply_ok(ctx->out);
 }
 
