@@ -593,9 +593,19 @@ cluster_state *cluster_state_load(const char *text, size_t len, int64_t now, buf
     char *copy = mem_strndup(text, len);
     char **argv = mem_alloc(sizeof(char *) * CONF_MAX_FIELDS);
     const char *bad = NULL;
-    int lineno = 0;
-    char *save_line = NULL;
-    for (char *line = strtok_r(copy, "\n", &save_line); line; line = strtok_r(NULL, "\n", &save_line)) {
+    /* Lines are counted as the file has them, blank ones included, so the
+     * number in an error points at the offending line. */
+    int lineno = 0, bad_line = 0;
+    char *next = copy;
+    while (*next) {
+        char *line = next;
+        char *eol = strchr(line, '\n');
+        if (eol) {
+            *eol = '\0';
+            next = eol + 1;
+        } else {
+            next = line + strlen(line);
+        }
         lineno++;
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r') line[--l] = '\0';
@@ -606,7 +616,10 @@ cluster_state *cluster_state_load(const char *text, size_t len, int64_t now, buf
         if (argc == 0) continue;
         bool ok = strcmp(argv[0], "vars") == 0 ? parse_vars(st, argv, argc, &bad)
                                                : parse_node_line(st, argv, argc, now, &bad);
-        if (!ok) break;
+        if (!ok) {
+            bad_line = lineno;
+            break;
+        }
     }
     if (bad == NULL && st->myself == NULL) bad = "no node is flagged myself";
     if (bad == NULL) {
@@ -621,8 +634,8 @@ cluster_state *cluster_state_load(const char *text, size_t len, int64_t now, buf
     mem_free(argv);
     mem_free(copy);
     if (bad) {
-        if (lineno > 0)
-            buf_printf(err, "line %d: %s", lineno, bad);
+        if (bad_line > 0)
+            buf_printf(err, "line %d: %s", bad_line, bad);
         else
             buf_append_str(err, bad);
         cluster_state_free(st);
