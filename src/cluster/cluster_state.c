@@ -576,8 +576,10 @@ static bool parse_node_line(cluster_state *st, char **argv, int argc, int64_t no
     }
     n->ping_sent = ping ? now : 0;
     n->pong_received = pong ? now : 0;
-    /* A replica line shows its master's epoch; the replica itself has none. */
-    n->config_epoch = (n->flags & CNODE_SLAVE) ? 0 : epoch;
+    /* A replica line shows its master's epoch; the replica itself has none.
+     * A replica whose master is unknown ("-") shows its own epoch, so keep
+     * it: the line must read back the way it was written. */
+    n->config_epoch = (n->flags & CNODE_SLAVE) && n->master ? 0 : epoch;
     if (strcmp(argv[7], "connected") != 0 && strcmp(argv[7], "disconnected") != 0) {
         *bad = "invalid link state";
         return false;
