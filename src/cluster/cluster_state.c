@@ -625,6 +625,9 @@ cluster_state *cluster_state_load(const char *text, size_t len, int64_t now, buf
     }
     if (bad == NULL && st->myself == NULL) bad = "no node is flagged myself";
     if (bad == NULL) {
+        /* A hand-edited file may leave currentEpoch below some configEpoch;
+         * an election from there would reuse an epoch a master owns. */
+        st->current_epoch = cluster_state_max_epoch(st);
         /* A master or open-slot peer named but not listed has no address. */
         for (int i = 0; i < st->num_nodes; i++) {
             cnode *n = st->nodes[i];
