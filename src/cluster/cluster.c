@@ -13,6 +13,8 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/number.h"
+#include "protocol/errmsg.h"
 
 enum {
     CANT_FAILOVER_NONE,
@@ -1179,10 +1181,15 @@ int cluster_failover(cluster *cl, enum cluster_failover_mode mode, int64_t now, 
 
 int cluster_set_config_epoch(cluster *cl, const char *arg, buf *err) {
     cluster_state *st = cl->st;
-    char *end;
-    long long v = strtoll(arg, &end, 10);
-    if (*arg == '\0' || *end || v < 0) {
-        buf_printf(err, "ERR Invalid config epoch specified: %s", arg);
+    /* Parsed as Redis parses any integer argument: text that is not one
+     * gets the generic error, a negative number the specific one. */
+    int64_t v;
+    if (!number_parse_i64(arg, strlen(arg), &v)) {
+        buf_append_str(err, ERRMSG_NOT_INTEGER);
+        return -1;
+    }
+    if (v < 0) {
+        buf_printf(err, "ERR Invalid config epoch specified: %lld", (long long)v);
         return -1;
     }
     if (st->num_nodes > 1) {
