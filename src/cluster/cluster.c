@@ -577,6 +577,9 @@ static void on_ping_meet_pong(cluster *cl, cluster_link *l, cnode *sender, const
     handle_slots(cl, sender, m);
     if (cnode_is_master(sender) && cnode_is_master(st->myself)) handle_epoch_collision(cl, sender);
     process_gossip(cl, m, sender, now);
+    /* The sender's announced hostname rides on every PING/PONG/MEET; a
+     * message without it means it announces none. */
+    cnode_set_hostname(sender, m->hostname);
 }
 
 void cluster_on_message(cluster *cl, cluster_link *l, const cmsg *m, int64_t now) {
