@@ -312,7 +312,9 @@ static void mark_failing_if_needed(cluster *cl, cnode *n, int64_t now) {
     n->flags &= ~(uint32_t)CNODE_PFAIL;
     n->flags |= CNODE_FAIL;
     n->fail_time = now;
-    if (cnode_is_master(cl->st->myself)) send_fail(cl, n);
+    /* A replica tells everybody too: the quorum was counted from masters'
+     * reports, it only helps the news travel. */
+    send_fail(cl, n);
     mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE);
 }
 
