@@ -212,7 +212,9 @@ static void send_update(cluster *cl, cluster_link *l, const cnode *owner) {
     build_header(cl, &m, CMSG_UPDATE);
     memcpy(m.update_name, owner->name, CLUSTER_NAMELEN);
     m.update_epoch = owner->config_epoch;
-    memcpy(m.update_slots, owner->slots, sizeof(m.update_slots));
+    /* Slots the owner stopped claiming are not its to announce. */
+    for (size_t i = 0; i < sizeof(m.update_slots); i++)
+        m.update_slots[i] = (uint8_t)(owner->slots[i] & ~cl->st->unclaimed[i]);
     send_msg(cl, l, &m);
 }
 
@@ -263,13 +265,22 @@ static void update_slots_with(cluster *cl, cnode *sender, uint64_t epoch, const 
     int migrated_ours = 0, sender_slots = 0;
     int *dirty = NULL, ndirty = 0;
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
-        if (!cmsg_slot_get(slots, s)) continue;
+        if (!cmsg_slot_get(slots, s)) {
+            /* Bound to the sender, which no longer claims it: unbinding
+             * would fail the cluster until someone takes it, so it stays
+             * bound, marked as up for grabs. */
+            if (st->slots[s] == sender) cmsg_slot_set(st->unclaimed, s);
+            continue;
+        }
         sender_slots++;
-        if (st->slots[s] == sender) continue;
+        if (st->slots[s] == sender) {
+            cmsg_slot_clear(st->unclaimed, s);
+            continue;
+        }
         /* Importing here: the migration decides, not gossip. */
         if (st->importing_from[s]) continue;
         cnode *owner = st->slots[s];
-        if (owner != NULL && owner->config_epoch >= epoch) continue;
+        if (owner != NULL && !cmsg_slot_get(st->unclaimed, s) && owner->config_epoch >= epoch) continue;
         if (owner == me && cl->env.slot_keys(cl->env.ctx, s) > 0) {
             if (dirty == NULL) dirty = mem_alloc(sizeof(int) * CLUSTER_SLOTS);
             dirty[ndirty++] = s;
@@ -421,7 +432,7 @@ static void maybe_vote(cluster *cl, cnode *node, const cmsg *m, int64_t now) {
     if (cnode_is_master(node) || master == NULL || (!(master->flags & CNODE_FAIL) && !force)) return;
     if (now - master->voted_time < cl->cfg.node_timeout * 2) return;
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
-        if (!cmsg_slot_get(m->slots, s) || st->slots[s] == NULL) continue;
+        if (!cmsg_slot_get(m->slots, s) || st->slots[s] == NULL || cmsg_slot_get(st->unclaimed, s)) continue;
         if (st->slots[s]->config_epoch <= m->config_epoch) continue;
         return; /* it claims slots someone newer serves */
     }
@@ -506,7 +517,7 @@ static void handle_slots(cluster *cl, cnode *sender, const cmsg *m) {
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
         if (!cmsg_slot_get(m->slots, s)) continue;
         cnode *owner = st->slots[s];
-        if (owner == NULL || owner == sender) continue;
+        if (owner == NULL || owner == sender || cmsg_slot_get(st->unclaimed, s)) continue;
         if (owner->config_epoch > m->config_epoch) {
             log_verbose("Node %.40s has an old slots configuration, sending an UPDATE message about %.40s",
                         sender->name, owner->name);
