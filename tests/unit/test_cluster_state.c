@@ -180,7 +180,8 @@ static void fresh_myself_line(void **state) {
     st->myself->port = 17000;
     st->myself->cport = 27000;
     /* Fresh node: no IP learned yet, no pong, epoch 0, always connected. */
-    assert_line(st, st->myself, "0000000000000000000000000000000000000001 :17000@27000 myself,master - 0 0 0 connected");
+    assert_line(st, st->myself,
+                "0000000000000000000000000000000000000001 :17000@27000 myself,master - 0 0 0 connected");
     cluster_state_free(st);
 }
 
@@ -276,7 +277,8 @@ static void noaddr_and_hostname_addresses(void **state) {
     cnode *h = add_node(st, 0x13, CNODE_MASTER, "127.0.0.1", 17013);
     cnode_set_hostname(h, "host-17013");
     assert_line(st, h,
-                "0000000000000000000000000000000000000013 127.0.0.1:17013@27013,host-17013 master - 0 0 0 disconnected");
+                "0000000000000000000000000000000000000013 127.0.0.1:17013@27013,host-17013 master - 0 0 0 "
+                "disconnected");
     /* An empty hostname is no hostname. */
     cnode_set_hostname(h, "");
     assert_null(h->hostname);
