@@ -21,17 +21,6 @@
  * passed in (`now`, wall-clock milliseconds), so tests can run a whole
  * cluster of these in one process with a fake clock. */
 
-/* One TCP connection of the bus. The bus allocates it and owns the socket
- * (io); the engine decides which node it belongs to. */
-typedef struct cluster_link {
-    cnode *node;  /* outbound: the node we called; inbound: the sender, once known */
-    bool inbound;
-    int64_t ctime;
-    char peer_ip[CMSG_IPLEN + 1];  /* remote address of the socket */
-    char local_ip[CMSG_IPLEN + 1]; /* our own address on it */
-    void *io;
-} cluster_link;
-
 typedef struct cluster_env {
     void *ctx;
     /* Queues one encoded message on a link. */

@@ -22,6 +22,19 @@
 
 typedef struct cnode cnode;
 
+/* One TCP connection of the bus. The bus allocates it and owns the socket
+ * (io); the engine decides which node it belongs to. */
+typedef struct cluster_link {
+    cnode *node;  /* outbound: the node we called; inbound: the sender, once known */
+    bool inbound;
+    bool established; /* outbound: the connect completed */
+    int64_t ctime;
+    char peer_ip[CMSG_IPLEN + 1];  /* remote address of the socket */
+    char local_ip[CMSG_IPLEN + 1]; /* our own address on it */
+    void *io;
+} cluster_link;
+
+
 typedef struct cnode_report {
     cnode *reporter;
     int64_t time;

@@ -13,6 +13,8 @@
 #include "base/hash.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/number.h"
+#include "protocol/errmsg.h"
 
 enum {
     CANT_FAILOVER_NONE,
@@ -221,7 +223,9 @@ static void send_update(cluster *cl, cluster_link *l, const cnode *owner) {
     build_header(cl, &m, CMSG_UPDATE);
     memcpy(m.update_name, owner->name, CLUSTER_NAMELEN);
     m.update_epoch = owner->config_epoch;
-    memcpy(m.update_slots, owner->slots, sizeof(m.update_slots));
+    /* Slots the owner stopped claiming are not its to announce. */
+    for (size_t i = 0; i < sizeof(m.update_slots); i++)
+        m.update_slots[i] = (uint8_t)(owner->slots[i] & ~cl->st->unclaimed[i]);
     send_msg(cl, l, &m);
 }
 
@@ -272,13 +276,22 @@ static void update_slots_with(cluster *cl, cnode *sender, uint64_t epoch, const 
     int migrated_ours = 0, sender_slots = 0;
     int *dirty = NULL, ndirty = 0;
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
-        if (!cmsg_slot_get(slots, s)) continue;
+        if (!cmsg_slot_get(slots, s)) {
+            /* Bound to the sender, which no longer claims it: unbinding
+             * would fail the cluster until someone takes it, so it stays
+             * bound, marked as up for grabs. */
+            if (st->slots[s] == sender) cmsg_slot_set(st->unclaimed, s);
+            continue;
+        }
         sender_slots++;
-        if (st->slots[s] == sender) continue;
+        if (st->slots[s] == sender) {
+            cmsg_slot_clear(st->unclaimed, s);
+            continue;
+        }
         /* Importing here: the migration decides, not gossip. */
         if (st->importing_from[s]) continue;
         cnode *owner = st->slots[s];
-        if (owner != NULL && owner->config_epoch >= epoch) continue;
+        if (owner != NULL && !cmsg_slot_get(st->unclaimed, s) && owner->config_epoch >= epoch) continue;
         if (owner == me && cl->env.slot_keys(cl->env.ctx, s) > 0) {
             if (dirty == NULL) dirty = mem_alloc(sizeof(int) * CLUSTER_SLOTS);
             dirty[ndirty++] = s;
@@ -326,7 +339,9 @@ static void mark_failing_if_needed(cluster *cl, cnode *n, int64_t now) {
     n->flags &= ~(uint32_t)CNODE_PFAIL;
     n->flags |= CNODE_FAIL;
     n->fail_time = now;
-    if (cnode_is_master(cl->st->myself)) send_fail(cl, n);
+    /* A replica tells everybody too: the quorum was counted from masters'
+     * reports, it only helps the news travel. */
+    send_fail(cl, n);
     mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_LAZY);
 }
 
@@ -433,7 +448,7 @@ static void maybe_vote(cluster *cl, cnode *node, const cmsg *m, int64_t now) {
     if (cnode_is_master(node) || master == NULL || (!(master->flags & CNODE_FAIL) && !force)) return;
     if (now - master->voted_time < cl->cfg.node_timeout * 2) return;
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
-        if (!cmsg_slot_get(m->slots, s) || st->slots[s] == NULL) continue;
+        if (!cmsg_slot_get(m->slots, s) || st->slots[s] == NULL || cmsg_slot_get(st->unclaimed, s)) continue;
         if (st->slots[s]->config_epoch <= m->config_epoch) continue;
         return; /* it claims slots someone newer serves */
     }
@@ -518,7 +533,7 @@ static void handle_slots(cluster *cl, cnode *sender, const cmsg *m) {
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
         if (!cmsg_slot_get(m->slots, s)) continue;
         cnode *owner = st->slots[s];
-        if (owner == NULL || owner == sender) continue;
+        if (owner == NULL || owner == sender || cmsg_slot_get(st->unclaimed, s)) continue;
         if (owner->config_epoch > m->config_epoch) {
             log_verbose("Node %.40s has an old slots configuration, sending an UPDATE message about %.40s",
                         sender->name, owner->name);
@@ -594,6 +609,9 @@ static void on_ping_meet_pong(cluster *cl, cluster_link *l, cnode *sender, const
     handle_slots(cl, sender, m);
     if (cnode_is_master(sender) && cnode_is_master(st->myself)) handle_epoch_collision(cl, sender);
     process_gossip(cl, m, sender, now);
+    /* The sender's announced hostname rides on every PING/PONG/MEET; a
+     * message without it means it announces none. */
+    cnode_set_hostname(sender, m->hostname);
 }
 
 void cluster_on_message(cluster *cl, cluster_link *l, const cmsg *m, int64_t now) {
@@ -682,6 +700,7 @@ void cluster_on_message(cluster *cl, cluster_link *l, const cmsg *m, int64_t now
 }
 
 void cluster_on_connect(cluster *cl, cluster_link *l, int64_t now) {
+    l->established = true;
     cnode *n = l->node;
     if (n == NULL) return;
     int64_t old_ping_sent = n->ping_sent;
@@ -1225,10 +1244,15 @@ int cluster_failover(cluster *cl, enum cluster_failover_mode mode, int64_t now, 
 
 int cluster_set_config_epoch(cluster *cl, const char *arg, buf *err) {
     cluster_state *st = cl->st;
-    char *end;
-    long long v = strtoll(arg, &end, 10);
-    if (*arg == '\0' || *end || v < 0) {
-        buf_printf(err, "ERR Invalid config epoch specified: %s", arg);
+    /* Parsed as Redis parses any integer argument: text that is not one
+     * gets the generic error, a negative number the specific one. */
+    int64_t v;
+    if (!number_parse_i64(arg, strlen(arg), &v)) {
+        buf_append_str(err, ERRMSG_NOT_INTEGER);
+        return -1;
+    }
+    if (v < 0) {
+        buf_printf(err, "ERR Invalid config epoch specified: %lld", (long long)v);
         return -1;
     }
     if (st->num_nodes > 1) {

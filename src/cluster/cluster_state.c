@@ -350,7 +350,7 @@ void cluster_node_line(const cluster_state *st, const cnode *n, buf *out) {
     else
         buf_append_char(out, '-');
     uint64_t epoch = (n->flags & CNODE_SLAVE) && n->master ? n->master->config_epoch : n->config_epoch;
-    bool connected = n->link != NULL || (n->flags & CNODE_MYSELF);
+    bool connected = (n->link != NULL && n->link->established) || (n->flags & CNODE_MYSELF);
     buf_printf(out, " %lld %lld %llu %s", (long long)n->ping_sent, (long long)n->pong_received,
                (unsigned long long)epoch, connected ? "connected" : "disconnected");
     cluster_slot_ranges(n->slots, out);
@@ -586,8 +586,10 @@ static bool parse_node_line(cluster_state *st, char **argv, int argc, int64_t no
     }
     n->ping_sent = ping ? now : 0;
     n->pong_received = pong ? now : 0;
-    /* A replica line shows its master's epoch; the replica itself has none. */
-    n->config_epoch = (n->flags & CNODE_SLAVE) ? 0 : epoch;
+    /* A replica line shows its master's epoch; the replica itself has none.
+     * A replica whose master is unknown ("-") shows its own epoch, so keep
+     * it: the line must read back the way it was written. */
+    n->config_epoch = (n->flags & CNODE_SLAVE) && n->master ? 0 : epoch;
     if (strcmp(argv[7], "connected") != 0 && strcmp(argv[7], "disconnected") != 0) {
         *bad = "invalid link state";
         return false;
@@ -603,9 +605,19 @@ cluster_state *cluster_state_load(const char *text, size_t len, int64_t now, buf
     char *copy = mem_strndup(text, len);
     char **argv = mem_alloc(sizeof(char *) * CONF_MAX_FIELDS);
     const char *bad = NULL;
-    int lineno = 0;
-    char *save_line = NULL;
-    for (char *line = strtok_r(copy, "\n", &save_line); line; line = strtok_r(NULL, "\n", &save_line)) {
+    /* Lines are counted as the file has them, blank ones included, so the
+     * number in an error points at the offending line. */
+    int lineno = 0, bad_line = 0;
+    char *next = copy;
+    while (*next) {
+        char *line = next;
+        char *eol = strchr(line, '\n');
+        if (eol) {
+            *eol = '\0';
+            next = eol + 1;
+        } else {
+            next = line + strlen(line);
+        }
         lineno++;
         size_t l = strlen(line);
         if (l && line[l - 1] == '\r') line[--l] = '\0';
@@ -616,10 +628,16 @@ cluster_state *cluster_state_load(const char *text, size_t len, int64_t now, buf
         if (argc == 0) continue;
         bool ok = strcmp(argv[0], "vars") == 0 ? parse_vars(st, argv, argc, &bad)
                                                : parse_node_line(st, argv, argc, now, &bad);
-        if (!ok) break;
+        if (!ok) {
+            bad_line = lineno;
+            break;
+        }
     }
     if (bad == NULL && st->myself == NULL) bad = "no node is flagged myself";
     if (bad == NULL) {
+        /* A hand-edited file may leave currentEpoch below some configEpoch;
+         * an election from there would reuse an epoch a master owns. */
+        st->current_epoch = cluster_state_max_epoch(st);
         /* A master or open-slot peer named but not listed has no address. */
         for (int i = 0; i < st->num_nodes; i++) {
             cnode *n = st->nodes[i];
@@ -631,8 +649,8 @@ cluster_state *cluster_state_load(const char *text, size_t len, int64_t now, buf
     mem_free(argv);
     mem_free(copy);
     if (bad) {
-        if (lineno > 0)
-            buf_printf(err, "line %d: %s", lineno, bad);
+        if (bad_line > 0)
+            buf_printf(err, "line %d: %s", bad_line, bad);
         else
             buf_append_str(err, bad);
         cluster_state_free(st);

@@ -73,6 +73,7 @@ static bus_link *link_new(cluster_bus *b, int fd, bool inbound, int64_t now) {
     bl->b = b;
     bl->fd = fd;
     bl->l.inbound = inbound;
+    bl->l.established = inbound;
     bl->l.ctime = now;
     bl->l.io = bl;
     buf_init(&bl->in);
