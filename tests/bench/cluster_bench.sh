@@ -322,7 +322,8 @@ failover_round() { # kind fault round
             sed 's/^[0-9]*:[A-Z] [0-9]* [A-Za-z]* [0-9]* [0-9:.]* . //') || true
         FO_NOTE="no promotion${reason:+: $reason}"
         echo "$kind $fault round $round: replica $R_PORT not promoted within $DEADLINE s." \
-            "Its log ($CL_DIR/$R_PORT/log), last lines about failover:" >&2
+            "Its log ($CL_DIR/$R_PORT/log, kept with CLUSTER_BENCH_KEEP=1), last lines about" \
+            "failover:" >&2
         grep -i -E "fail|elect|vote|promot" "$CL_DIR/$R_PORT/log" | tail -n 8 | sed 's/^/    /' >&2 || true
     fi
     if [[ $FO_WRITTEN != - && $(kv writer "$out") != "127.0.0.1:$R_PORT" ]]; then
@@ -333,10 +334,10 @@ failover_round() { # kind fault round
     finish_cluster
 }
 
-# "T + x.x s" from seconds after the fault.
-t_plus() { # seconds|-
+# "T + x.x s" from seconds after the fault; "-" prints the given words.
+t_plus() { # seconds|- [never-words]
     if [[ $1 == - ]]; then
-        echo "no promotion"
+        echo "${2:-never}"
     else
         awk -v s="$1" -v t="$NODE_TIMEOUT" 'BEGIN { x = s - t / 1000;
             printf "T %s %.1f s", (x < 0 ? "-" : "+"), (x < 0 ? -x : x) }'
@@ -344,13 +345,14 @@ t_plus() { # seconds|-
 }
 
 # Median of the rounds that got there, as "T + x s", with "(k/n never)" when some did not.
-fo_median() { # values...
-    local got=() v never=0
+fo_median() { # never-words values...
+    local words=$1 got=() v never=0
+    shift
     for v in "$@"; do
         if [[ $v == - ]]; then never=$((never + 1)); else got+=("$v"); fi
     done
     if ((${#got[@]} == 0)); then
-        echo "no promotion"
+        echo "$words"
         return
     fi
     v=$(median_fmt "%.3f" "${got[@]}")
@@ -395,9 +397,9 @@ print_failover() {
             P[$who]=- W[$who]=- XP[$who]=0 XW[$who]=0
             [[ -n ${FO_P[$who:$fault]:-} ]] || continue
             # shellcheck disable=SC2086
-            P[$who]=$(fo_median ${FO_P[$who:$fault]})
+            P[$who]=$(fo_median "no promotion" ${FO_P[$who:$fault]})
             # shellcheck disable=SC2086
-            W[$who]=$(fo_median ${FO_W[$who:$fault]})
+            W[$who]=$(fo_median "never" ${FO_W[$who:$fault]})
             # shellcheck disable=SC2086
             XP[$who]=$(fo_excess ${FO_P[$who:$fault]})
             # shellcheck disable=SC2086
