@@ -9,6 +9,7 @@
 #   make check           layer + header checks + raw-malloc grep + unit tests
 #   make bench           Tessera vs redis-server, same machine, same run
 #   make bench-persist   full-sync time and BGSAVE peak memory vs redis-server
+#   make bench-cluster   failover, resharding and a counter workload vs redis-server
 #   make fuzz            libFuzzer targets (clang)
 
 MODE ?= release
@@ -61,7 +62,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
 .SECONDARY: $(TEST_SUPPORT_OBJ)
 
 .PHONY: all release debug sanitize test test-sanitize test-integration test-all check \
-        check-layers check-headers check-malloc bench bench-persist fuzz clean run
+        check-layers check-headers check-malloc bench bench-persist bench-cluster fuzz clean run
 
 all: $(SERVER)
 ifeq ($(MODE),release)
@@ -122,6 +123,9 @@ bench: all
 
 bench-persist: all
 	tests/bench/persist_bench.sh
+
+bench-cluster: all
+	tests/bench/cluster_bench.sh
 
 fuzz:
 	tests/fuzz/build.sh

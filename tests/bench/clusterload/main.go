@@ -1,0 +1,498 @@
+// clusterload: the client side of tests/bench/cluster_bench.sh.
+//
+//	clusterload keygen   -slots 0-5460[,...]            a key whose hash slot is in the ranges
+//	clusterload populate -addr A -n N -size S -dir D    per-master RESP files of SETs
+//	clusterload failover -addrs A,B -replica R -key K -t0 US -deadline S
+//	clusterload counter  -addrs A,B -keys N -workers W -duration S [-wait]
+//
+// Every subcommand prints one line of results on stdout (key=value pairs for the
+// script to pick apart) and exits non-zero only when it could not do its job.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// quiet drops go-redis's own log lines (failed dials while a node is down are the
+// expected state here, not news).
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...interface{}) {}
+
+func main() {
+	redis.SetLogger(quiet{})
+	if len(os.Args) < 2 {
+		fail("usage: clusterload keygen|populate|failover|counter [flags]")
+	}
+	args := os.Args[2:]
+	var err error
+	switch os.Args[1] {
+	case "keygen":
+		err = keygen(args)
+	case "populate":
+		err = populate(args)
+	case "failover":
+		err = failover(args)
+	case "counter":
+		err = counter(args)
+	default:
+		err = fmt.Errorf("unknown subcommand %q", os.Args[1])
+	}
+	if err != nil {
+		fail(err.Error())
+	}
+}
+
+func fail(msg string) {
+	fmt.Fprintln(os.Stderr, "clusterload:", msg)
+	os.Exit(1)
+}
+
+// ---- hash slots ----------------------------------------------------------------
+
+// crc16 is the CCITT/XMODEM variant (polynomial 0x1021, initial value 0) that the
+// cluster key space is defined with, computed bit by bit: the callers hash at most
+// a few hundred thousand short keys, so a table would buy nothing.
+func crc16(s string) uint16 {
+	var crc uint16
+	for i := 0; i < len(s); i++ {
+		crc ^= uint16(s[i]) << 8
+		for b := 0; b < 8; b++ {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
+}
+
+// slotOf hashes only the part between the first '{' and the next '}' when that part
+// is not empty, like every cluster client and server does.
+func slotOf(key string) int {
+	if open := strings.IndexByte(key, '{'); open >= 0 {
+		if end := strings.IndexByte(key[open+1:], '}'); end > 0 {
+			key = key[open+1 : open+1+end]
+		}
+	}
+	return int(crc16(key) & 16383)
+}
+
+type slotRange struct{ lo, hi int }
+
+func parseRanges(spec string) ([]slotRange, error) {
+	var out []slotRange
+	for _, part := range strings.Split(spec, ",") {
+		lo, hi, found := strings.Cut(part, "-")
+		if !found {
+			hi = lo
+		}
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || a < 0 || b > 16383 || a > b {
+			return nil, fmt.Errorf("bad slot range %q", part)
+		}
+		out = append(out, slotRange{a, b})
+	}
+	return out, nil
+}
+
+func inRanges(slot int, rs []slotRange) bool {
+	for _, r := range rs {
+		if slot >= r.lo && slot <= r.hi {
+			return true
+		}
+	}
+	return false
+}
+
+func keygen(args []string) error {
+	fs := flag.NewFlagSet("keygen", flag.ExitOnError)
+	slots := fs.String("slots", "", "slot ranges, e.g. 0-5460,6000")
+	prefix := fs.String("prefix", "failover-probe:", "key prefix")
+	_ = fs.Parse(args)
+	rs, err := parseRanges(*slots)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < 1000000; i++ {
+		k := *prefix + strconv.Itoa(i)
+		if inRanges(slotOf(k), rs) {
+			fmt.Println(k)
+			return nil
+		}
+	}
+	return errors.New("no key found for " + *slots)
+}
+
+// ---- populate ------------------------------------------------------------------
+
+// populate asks one node for the slot map and writes, for every master, a file
+// <dir>/<port>.resp holding "SET key:<i> <value>" for exactly the keys that hash
+// into its slots, for redis-cli --pipe (which does not follow redirections). The
+// keys are spread over all slots, so moving slots moves keys.
+func populate(args []string) error {
+	fs := flag.NewFlagSet("populate", flag.ExitOnError)
+	addr := fs.String("addr", "", "any cluster node")
+	n := fs.Int("n", 100000, "keys")
+	size := fs.Int("size", 32, "value bytes")
+	dir := fs.String("dir", ".", "output directory")
+	_ = fs.Parse(args)
+
+	c := redis.NewClient(&redis.Options{Addr: *addr, DialTimeout: 2 * time.Second})
+	defer c.Close()
+	slots, err := c.ClusterSlots(context.Background()).Result()
+	if err != nil {
+		return fmt.Errorf("CLUSTER SLOTS on %s: %w", *addr, err)
+	}
+	var owner [16384]string
+	for _, s := range slots {
+		for i := s.Start; i <= s.End; i++ {
+			owner[i] = s.Nodes[0].Addr
+		}
+	}
+	for i, o := range owner {
+		if o == "" {
+			return fmt.Errorf("slot %d has no owner", i)
+		}
+	}
+
+	writers := map[string]*bufio.Writer{}
+	counts := map[string]int{}
+	value := strings.Repeat("v", *size)
+	for i := 0; i < *n; i++ {
+		key := "key:" + strconv.Itoa(i)
+		a := owner[slotOf(key)]
+		w := writers[a]
+		if w == nil {
+			_, port, _ := net.SplitHostPort(a)
+			f, err := os.Create(filepath.Join(*dir, port+".resp"))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			w = bufio.NewWriterSize(f, 1<<20)
+			writers[a] = w
+		}
+		fmt.Fprintf(w, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n", len(key), key, len(value), value)
+		counts[a]++
+	}
+	var parts []string
+	for a, w := range writers {
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		parts = append(parts, fmt.Sprintf("%s=%d", a, counts[a]))
+	}
+	fmt.Println(strings.Join(parts, " "))
+	return nil
+}
+
+// ---- failover ------------------------------------------------------------------
+
+// failover times the recovery from a fault injected at t0 (microseconds since the
+// epoch, taken by the script just before the fault). Two pollers run side by side,
+// each every 20 ms: ROLE on the replica of the failed master (promoted = the first
+// reply that says master), and a SET of a key in the failed master's slots through
+// a ClusterClient (written = the first OK). A failed SET asks the client to reload
+// the slot map: a long-lived ClusterClient otherwise only reloads on MOVED or when
+// its map is 10 s old, and a dead master sends no MOVED. Both times are printed in
+// seconds since t0, or "-" when the deadline passed first, with the address that
+// took the write.
+func failover(args []string) error {
+	fs := flag.NewFlagSet("failover", flag.ExitOnError)
+	addrs := fs.String("addrs", "", "cluster nodes, comma separated")
+	replica := fs.String("replica", "", "the replica expected to take over")
+	key := fs.String("key", "", "a key in the failed master's slots")
+	t0us := fs.Int64("t0", 0, "fault time, microseconds since the epoch")
+	deadline := fs.Float64("deadline", 45, "seconds after t0 to give up")
+	_ = fs.Parse(args)
+	t0 := time.UnixMicro(*t0us)
+	end := t0.Add(time.Duration(*deadline * float64(time.Second)))
+
+	const tickEvery = 20 * time.Millisecond
+	short := 200 * time.Millisecond
+	var wg sync.WaitGroup
+	promoted := "-"
+	written, writer := "-", "-"
+	since := func() string { return fmt.Sprintf("%.3f", time.Since(t0).Seconds()) }
+
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		rc := redis.NewClient(&redis.Options{Addr: *replica, DialTimeout: short,
+			ReadTimeout: short, WriteTimeout: short, MaxRetries: -1, PoolSize: 1})
+		defer rc.Close()
+		for time.Now().Before(end) {
+			next := time.Now().Add(tickEvery)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*short)
+			v, err := rc.Do(ctx, "ROLE").Slice()
+			cancel()
+			if err == nil && len(v) > 0 && v[0] == "master" {
+				promoted = since()
+				return
+			}
+			time.Sleep(time.Until(next))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(*addrs, ","),
+			DialTimeout: short, ReadTimeout: short, WriteTimeout: short,
+			MaxRedirects: 2, MaxRetries: -1, PoolSize: 2})
+		defer cc.Close()
+		for time.Now().Before(end) {
+			next := time.Now().Add(tickEvery)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*short)
+			err := cc.Set(ctx, *key, "after-fault", 0).Err()
+			if err == nil {
+				written = since()
+				if m, err := cc.MasterForKey(ctx, *key); err == nil {
+					writer = m.Options().Addr
+				}
+				cancel()
+				return
+			}
+			cancel()
+			cc.ReloadState(context.Background())
+			time.Sleep(time.Until(next))
+		}
+	}()
+	wg.Wait()
+	fmt.Printf("promoted=%s written=%s writer=%s\n", promoted, written, writer)
+	return nil
+}
+
+// ---- counter -------------------------------------------------------------------
+
+// counter INCRs keys counter:0..N-1 (spread over all slots) from W workers for a
+// fixed time while the script kills a master, then reads every key back.
+//
+// Each INCR is sent once, to the master the client's slot map names, with no
+// retries and no redirections followed: a resent INCR that had in fact been applied
+// would count twice and hide a loss. A MOVED or any other failure just asks for a
+// fresh slot map and moves on to another key. Per key the worker counts
+//
+//	acked: INCRs that returned a value (with -wait: and whose WAIT 1 100, sent on
+//	       the same connection right behind it, said at least one replica has it);
+//	maybe: INCRs whose fate is unknown (timeouts, resets after sending, and with
+//	       -wait the INCRs that were applied but not confirmed by WAIT).
+//
+// Afterwards value < acked means acknowledged increments were lost: lost is the sum
+// of acked - value over those keys. value > acked + maybe would mean increments were
+// applied twice or invented (extra).
+func counter(args []string) error {
+	fs := flag.NewFlagSet("counter", flag.ExitOnError)
+	addrs := fs.String("addrs", "", "cluster nodes, comma separated")
+	nkeys := fs.Int("keys", 1000, "counters")
+	workers := fs.Int("workers", 16, "concurrent clients")
+	duration := fs.Float64("duration", 15, "seconds of load")
+	settle := fs.Float64("settle", 60, "seconds to wait for every key to be readable")
+	useWait := fs.Bool("wait", false, "acknowledge only after WAIT 1 100 returns >= 1")
+	_ = fs.Parse(args)
+
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(*addrs, ","),
+		DialTimeout: 300 * time.Millisecond, ReadTimeout: time.Second,
+		WriteTimeout: time.Second, MaxRedirects: -1, MaxRetries: -1,
+		PoolSize: *workers + 4})
+	defer cc.Close()
+
+	keys := make([]string, *nkeys)
+	for i := range keys {
+		keys[i] = "counter:" + strconv.Itoa(i)
+	}
+	acked := make([]atomic.Int64, *nkeys)
+	maybe := make([]atomic.Int64, *nkeys)
+	var nAcked, nFailed, nMaybe, nUnconfirmed atomic.Int64
+	// The longest time any key went without an acknowledged INCR: for the keys
+	// of the killed master that is the outage the workload saw.
+	start := time.Now()
+	lastAck := make([]atomic.Int64, *nkeys)
+	for i := range lastAck {
+		lastAck[i].Store(start.UnixNano())
+	}
+	var maxGap atomic.Int64
+
+	stop := time.Now().Add(time.Duration(*duration * float64(time.Second)))
+	var wg sync.WaitGroup
+	for w := 0; w < *workers; w++ {
+		wg.Add(1)
+		go func(seed int64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(seed))
+			for time.Now().Before(stop) {
+				i := rng.Intn(*nkeys)
+				switch incrOnce(cc, keys[i], *useWait) {
+				case outcomeAcked:
+					acked[i].Add(1)
+					nAcked.Add(1)
+					now := time.Now().UnixNano()
+					raiseTo(&maxGap, now-lastAck[i].Swap(now))
+				case outcomeUnconfirmed:
+					maybe[i].Add(1)
+					nUnconfirmed.Add(1)
+				case outcomeMaybe:
+					maybe[i].Add(1)
+					nMaybe.Add(1)
+					cc.ReloadState(context.Background())
+					time.Sleep(10 * time.Millisecond)
+				case outcomeFailed:
+					nFailed.Add(1)
+					cc.ReloadState(context.Background())
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+		}(int64(w + 1))
+	}
+	wg.Wait()
+	end := time.Now().UnixNano()
+	for i := range lastAck {
+		raiseTo(&maxGap, end-lastAck[i].Load())
+	}
+
+	values, err := readAll(cc, keys, time.Duration(*settle*float64(time.Second)))
+	if err != nil {
+		return err
+	}
+	var lost, lostKeys, extra, extraKeys int64
+	for i := range keys {
+		a, m, v := acked[i].Load(), maybe[i].Load(), values[i]
+		if v < a {
+			lost += a - v
+			lostKeys++
+		}
+		if v > a+m {
+			extra += v - a - m
+			extraKeys++
+		}
+	}
+	fmt.Printf("acked=%d failed=%d maybe=%d unconfirmed=%d lost=%d lost_keys=%d extra=%d extra_keys=%d max_gap=%.2f\n",
+		nAcked.Load(), nFailed.Load(), nMaybe.Load(), nUnconfirmed.Load(), lost, lostKeys, extra, extraKeys,
+		float64(maxGap.Load())/1e9)
+	return nil
+}
+
+func raiseTo(max *atomic.Int64, v int64) {
+	for {
+		cur := max.Load()
+		if v <= cur || max.CompareAndSwap(cur, v) {
+			return
+		}
+	}
+}
+
+type outcome int
+
+const (
+	outcomeAcked       outcome = iota
+	outcomeFailed              // certainly not applied (refused connection, MOVED, CLUSTERDOWN...)
+	outcomeMaybe               // may or may not have been applied
+	outcomeUnconfirmed         // applied, but WAIT did not see a replica acknowledge it
+)
+
+func incrOnce(cc *redis.ClusterClient, key string, useWait bool) outcome {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	node, err := cc.MasterForKey(ctx, key)
+	if err != nil {
+		return outcomeFailed
+	}
+	if !useWait {
+		err = node.Incr(ctx, key).Err()
+		if err == nil {
+			return outcomeAcked
+		}
+		return classify(err)
+	}
+	var incr *redis.IntCmd
+	var wait *redis.Cmd
+	_, err = node.Pipelined(ctx, func(p redis.Pipeliner) error {
+		incr = p.Incr(ctx, key)
+		// Pipeliner has no Wait method; the reply timeout is the connection's.
+		wait = p.Do(ctx, "WAIT", 1, 100)
+		return nil
+	})
+	if incr == nil || incr.Err() != nil {
+		if incr != nil {
+			return classify(incr.Err())
+		}
+		return classify(err)
+	}
+	if n, werr := wait.Int64(); werr == nil && n >= 1 {
+		return outcomeAcked
+	}
+	return outcomeUnconfirmed
+}
+
+// classify tells errors that prove the INCR was not applied (the server refused it,
+// or no connection was made) from those that leave it open.
+func classify(err error) outcome {
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		return outcomeFailed // a reply from the server: MOVED, CLUSTERDOWN, TRYAGAIN...
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return outcomeFailed
+	}
+	return outcomeMaybe
+}
+
+// readAll GETs every key through the cluster, retrying until all have answered
+// or the time is up (the cluster may still be settling after the failover).
+func readAll(cc *redis.ClusterClient, keys []string, within time.Duration) ([]int64, error) {
+	values := make([]int64, len(keys))
+	done := make([]bool, len(keys))
+	left := len(keys)
+	end := time.Now().Add(within)
+	var lastErr error
+	for left > 0 {
+		for i, k := range keys {
+			if done[i] {
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			s, err := cc.Get(ctx, k).Result()
+			cancel()
+			switch {
+			case err == redis.Nil:
+				done[i] = true
+				left--
+			case err == nil:
+				v, perr := strconv.ParseInt(s, 10, 64)
+				if perr != nil {
+					return nil, fmt.Errorf("%s holds %q", k, s)
+				}
+				values[i] = v
+				done[i] = true
+				left--
+			default:
+				lastErr = err
+			}
+		}
+		if left > 0 {
+			if time.Now().After(end) {
+				return nil, fmt.Errorf("%d keys still unreadable after %v: %v", left, within, lastErr)
+			}
+			cc.ReloadState(context.Background())
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	return values, nil
+}
