@@ -264,7 +264,7 @@ static void set_my_master(cluster *cl, cnode *n) {
     cnode_set_master(me, n);
     cl->env.follow(cl->env.ctx, n->ip, n->port);
     reset_manual_failover(cl);
-    mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_UPDATE_STATE);
+    mark(cl, CLUSTER_TODO_SAVE | CLUSTER_TODO_FSYNC | CLUSTER_TODO_UPDATE_STATE);
 }
 
 static void update_slots_with(cluster *cl, cnode *sender, uint64_t epoch, const uint8_t *slots) {
@@ -300,12 +300,11 @@ static void update_slots_with(cluster *cl, cnode *sender, uint64_t epoch, const 
             new_primary = sender;
             migrated_ours++;
         }
-        /* Only a change of this node's own slots must reach the disk
-         * before we go on; others' ownership is learned again from any
-         * peer after a restart. */
-        mark(cl, CLUSTER_TODO_UPDATE_STATE | (owner == me || owner == curmaster
-                                                      ? CLUSTER_TODO_SAVE | CLUSTER_TODO_FSYNC
-                                                      : CLUSTER_TODO_SAVE_LAZY));
+        /* Losing a slot to a newer claim needs no sync: were it lost in
+         * a crash, the newer claim would win again. It is saved before
+         * the next reply when it is ours, with the next tick otherwise. */
+        mark(cl, CLUSTER_TODO_UPDATE_STATE |
+                     (owner == me || owner == curmaster ? CLUSTER_TODO_SAVE : CLUSTER_TODO_SAVE_LAZY));
         cluster_state_del_slot(st, s);
         cluster_state_add_slot(st, sender, s);
     }
