@@ -402,23 +402,14 @@ static void cmd_cluster_setslot(cmd_ctx *ctx) {
         return;
     }
     cnode *n = node_arg(cl, &ctx->argv[4]);
-    if (arg_eq(action, "migrating")) {
-        if (st->slots[slot] != me) {
+    bool migrating = arg_eq(action, "migrating");
+    if (migrating || arg_eq(action, "importing")) {
+        /* Redis's checks, in its order: ownership, then the node. */
+        if (migrating && st->slots[slot] != me) {
             reply_errorf(ctx->out, "ERR I'm not the owner of hash slot %d", slot);
             return;
         }
-        if (n == NULL) {
-            reply_errorf(ctx->out, "ERR I don't know about node %.*s", (int)ctx->argv[4].len, ctx->argv[4].ptr);
-            return;
-        }
-        if (!cnode_is_master(n)) {
-            reply_error(ctx->out, "ERR Target node is not a master");
-            return;
-        }
-        if (st->migrating_to[slot] != n) cl->todo |= CLUSTER_TODO_SAVE;
-        st->migrating_to[slot] = n;
-    } else if (arg_eq(action, "importing")) {
-        if (st->slots[slot] == me) {
+        if (!migrating && st->slots[slot] == me) {
             reply_errorf(ctx->out, "ERR I'm already the owner of hash slot %d", slot);
             return;
         }
@@ -430,8 +421,9 @@ static void cmd_cluster_setslot(cmd_ctx *ctx) {
             reply_error(ctx->out, "ERR Target node is not a master");
             return;
         }
-        if (st->importing_from[slot] != n) cl->todo |= CLUSTER_TODO_SAVE;
-        st->importing_from[slot] = n;
+        cnode **open = migrating ? &st->migrating_to[slot] : &st->importing_from[slot];
+        if (*open != n) cl->todo |= CLUSTER_TODO_SAVE;
+        *open = n;
     } else {
         if (n == NULL) {
             reply_errorf(ctx->out, "ERR Unknown node %.*s", (int)ctx->argv[4].len, ctx->argv[4].ptr);
