@@ -325,7 +325,11 @@ static void mark_failing_if_needed(cluster *cl, cnode *n, int64_t now) {
     n->flags &= ~(uint32_t)CNODE_PFAIL;
     n->flags |= CNODE_FAIL;
     n->fail_time = now;
-    if (cnode_is_master(cl->st->myself)) send_fail(cl, n);
+    /* Replicas broadcast too: the quorum came from masters' reports, and a
+     * replica that is about to ask for votes needs every master to have
+     * the FAIL flag before its request arrives, or the votes are refused
+     * and the election waits for its retry window. */
+    send_fail(cl, n);
     mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE);
 }
 
