@@ -338,8 +338,10 @@ static void mark_failing_if_needed(cluster *cl, cnode *n, int64_t now) {
     n->flags &= ~(uint32_t)CNODE_PFAIL;
     n->flags |= CNODE_FAIL;
     n->fail_time = now;
-    /* A replica tells everybody too: the quorum was counted from masters'
-     * reports, it only helps the news travel. */
+    /* Replicas broadcast too: the quorum came from masters' reports, and a
+     * replica that is about to ask for votes needs every master to have
+     * the FAIL flag before its request arrives, or the votes are refused
+     * and the election waits for its retry window. */
     send_fail(cl, n);
     mark(cl, CLUSTER_TODO_UPDATE_STATE | CLUSTER_TODO_SAVE_LAZY);
 }
@@ -436,20 +438,44 @@ static void handle_epoch_collision(cluster *cl, cnode *sender) {
                 (unsigned long long)me->config_epoch);
 }
 
+static void deny_vote(const cnode *node, const char *why) {
+    log_notice("Failover auth denied to %.40s: %s", node->name, why);
+}
+
 static void maybe_vote(cluster *cl, cnode *node, const cmsg *m, int64_t now) {
     cluster_state *st = cl->st;
     cnode *me = st->myself;
     cnode *master = node->master;
     bool force = (m->mflags[0] & CMSG_MF_FORCEACK) != 0;
     if (!cnode_is_master(me) || me->num_slots == 0) return;
-    if (m->current_epoch < st->current_epoch) return;
-    if (st->last_vote_epoch == st->current_epoch) return;
-    if (cnode_is_master(node) || master == NULL || (!(master->flags & CNODE_FAIL) && !force)) return;
-    if (now - master->voted_time < cl->cfg.node_timeout * 2) return;
+    if (m->current_epoch < st->current_epoch) {
+        deny_vote(node, "reqEpoch < curEpoch");
+        return;
+    }
+    if (st->last_vote_epoch == st->current_epoch) {
+        deny_vote(node, "already voted for epoch");
+        return;
+    }
+    if (cnode_is_master(node) || master == NULL) {
+        deny_vote(node, master == NULL ? "I don't know its master" : "it is a master node");
+        return;
+    }
+    /* The request may arrive just before the reports that make its master
+     * failing here: count them now rather than refuse. */
+    if (master->flags & CNODE_PFAIL) mark_failing_if_needed(cl, master, now);
+    if (!(master->flags & CNODE_FAIL) && !force) {
+        deny_vote(node, "its master is up");
+        return;
+    }
+    if (now - master->voted_time < cl->cfg.node_timeout * 2) {
+        deny_vote(node, "can't vote about this master before the vote timeout");
+        return;
+    }
     for (int s = 0; s < CLUSTER_SLOTS; s++) {
         if (!cmsg_slot_get(m->slots, s) || st->slots[s] == NULL || cmsg_slot_get(st->unclaimed, s)) continue;
         if (st->slots[s]->config_epoch <= m->config_epoch) continue;
-        return; /* it claims slots someone newer serves */
+        deny_vote(node, "it claims a slot served by a node with a greater configEpoch");
+        return;
     }
     st->last_vote_epoch = st->current_epoch;
     master->voted_time = now;

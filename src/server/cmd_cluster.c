@@ -176,7 +176,17 @@ static void slots_node(cmd_ctx *ctx, const cnode *n) {
     }
 }
 
-static bool listed_replica(const cnode *r) { return !(r->flags & CNODE_FAIL) && r->repl_offset != 0; }
+/* A node's replication offset as CLUSTER SLOTS/SHARDS show it. Peers report
+ * theirs in every ping; our own never goes through the node table, so it
+ * comes from the replication state. */
+static int64_t node_offset(cmd_ctx *ctx, const cluster *cl, const cnode *n) {
+    return n == cl->st->myself ? repl_offset(server_replication(ctx->server)) : n->repl_offset;
+}
+
+/* CLUSTER SLOTS leaves out failed replicas and those with nothing replicated. */
+static bool listed_replica(cmd_ctx *ctx, const cluster *cl, const cnode *r) {
+    return !(r->flags & CNODE_FAIL) && node_offset(ctx, cl, r) != 0;
+}
 
 static void cmd_cluster_slots(cmd_ctx *ctx) {
     CLUSTER_OR_RETURN(cl);
@@ -193,13 +203,13 @@ static void cmd_cluster_slots(cmd_ctx *ctx) {
         while (s < CLUSTER_SLOTS && st->slots[s] == n) s++;
         int replicas = 0;
         for (int i = 0; i < n->num_replicas; i++)
-            if (listed_replica(n->replicas[i])) replicas++;
+            if (listed_replica(ctx, cl, n->replicas[i])) replicas++;
         reply_array(ctx->out, 3 + replicas);
         reply_int(ctx->out, start);
         reply_int(ctx->out, s - 1);
         slots_node(ctx, n);
         for (int i = 0; i < n->num_replicas; i++)
-            if (listed_replica(n->replicas[i])) slots_node(ctx, n->replicas[i]);
+            if (listed_replica(ctx, cl, n->replicas[i])) slots_node(ctx, n->replicas[i]);
         ranges++;
     }
     reply_set_array_len(ctx->out, d, ranges);
@@ -222,7 +232,7 @@ static void shard_node(cmd_ctx *ctx, cluster *cl, const cnode *n) {
     }
     reply_bulk_cstr(ctx->out, "role");
     reply_bulk_cstr(ctx->out, cnode_is_master(n) ? "master" : "replica");
-    int64_t offset = n == cl->st->myself ? repl_offset(server_replication(ctx->server)) : n->repl_offset;
+    int64_t offset = node_offset(ctx, cl, n);
     reply_bulk_cstr(ctx->out, "replication-offset");
     reply_int(ctx->out, offset);
     reply_bulk_cstr(ctx->out, "health");

@@ -74,6 +74,22 @@ func StartClusterNode(t testing.TB, o ClusterOptions) *Server {
 	return Start(t, Options{Config: ClusterNodeConfig(o), ClusterBus: true})
 }
 
+// StartReferenceClusterNode starts one empty cluster node of the reference redis-server from
+// the same template, for clusters that mix the two implementations. Like every reference server
+// of the harness it keeps no snapshot and no AOF, so a restarted one comes back with its
+// nodes.conf but without keys, and gets them again from its master.
+func StartReferenceClusterNode(t testing.TB, o ClusterOptions) *Server {
+	t.Helper()
+	cfg := ClusterNodeConfig(o)
+	if !TargetIsReference() {
+		cfg += "enable-debug-command local\n"
+	}
+	return Start(t, Options{Config: cfg, ClusterBus: true, Reference: true})
+}
+
+// IsReference reports whether s runs the reference redis-server (Options.Reference).
+func (s *Server) IsReference() bool { return s.Name == "redis" }
+
 // Cluster is a set of cluster nodes started by one test.
 type Cluster struct {
 	T     testing.TB
