@@ -192,6 +192,7 @@ typedef struct config_values {
     int cluster_port;
     int cluster_announce_bus_port;
     int cluster_announce_port;
+    int64_t cluster_link_sendbuf_limit; /* 0: no limit */
 } config_values;
 
 /* Options whose runtime change the server must act on. */

@@ -60,6 +60,7 @@ struct cluster_bus {
     list_node links;
     list_node dead_links;
     int64_t pause_until;
+    uint64_t links_buffer_limit_exceeded;
 };
 
 static server *the_server(cluster_bus *b) { return b->srv; }
@@ -217,11 +218,20 @@ static void link_on_read(struct ev_loop *loop, ev_io *w, int revents) {
 /* ---- the rules' callbacks ---- */
 
 static void env_send(void *ctx, cluster_link *l, const void *data, size_t len) {
-    (void)ctx;
+    cluster_bus *b = ctx;
     bus_link *bl = l->io;
     if (bl->dead) return;
     buf_append(&bl->out, data, len);
     link_flush(bl);
+    /* A peer that does not read must not make us buffer without bound:
+     * the link is dropped and dialled again by the timer. */
+    int64_t limit = config_get_values(server_config(the_server(b)))->cluster_link_sendbuf_limit;
+    if (!bl->dead && limit > 0 && (int64_t)bl->out.len > limit) {
+        b->links_buffer_limit_exceeded++;
+        log_warning("Freeing cluster link to node %.40s: its send buffer is over the limit",
+                    l->node ? l->node->name : "(unknown)");
+        link_fail(bl);
+    }
 }
 
 static cluster_link *env_connect(void *ctx, cnode *n, int64_t now) {
@@ -690,7 +700,8 @@ void cluster_bus_info(cluster_bus *b, buf *out) {
         received += st->stats_received[t];
     }
     buf_printf(out, "cluster_stats_messages_received:%llu\r\n", (unsigned long long)received);
-    buf_append_str(out, "total_cluster_links_buffer_limit_exceeded:0\r\n");
+    buf_printf(out, "total_cluster_links_buffer_limit_exceeded:%llu\r\n",
+               (unsigned long long)b->links_buffer_limit_exceeded);
 }
 
 static void link_reply(reply *out, bus_link *bl) {

@@ -950,7 +950,7 @@ const cfg_option cfg_options[] = {
     /* unsigned long long */
     {NUM("maxmemory", NULL, 0, 0, ULLONG_MAX_, 0, MEM | UNS), ML(maxmemory),
      .apply = CFG_APPLY_MAXMEMORY},
-    {NUM("cluster-link-sendbuf-limit", NULL, 0, 0, ULLONG_MAX_, 0, MEM | UNS)},
+    {NUM("cluster-link-sendbuf-limit", NULL, 0, 0, ULLONG_MAX_, 0, MEM | UNS), ML(cluster_link_sendbuf_limit)},
 
     /* size_t */
     {NUM("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, 0, LONG_MAX_, 512, UNS),
