@@ -42,6 +42,9 @@ typedef struct cluster_env {
     void (*pause_writes)(void *ctx, int64_t until);
     /* Writes nodes.conf; returns < 0 on failure. */
     int (*save)(void *ctx, const buf *text, bool fsync);
+    /* Looks a host name up (first address); false when it does not
+     * resolve. May be NULL. */
+    bool (*resolve)(void *ctx, const char *hostname, char *ip, size_t cap);
 } cluster_env;
 
 typedef struct cluster_config {

@@ -53,6 +53,7 @@ struct cnode {
     int64_t ping_sent, pong_received, data_received;
     int64_t fail_time, voted_time, repl_offset_time, orphaned_time;
     int64_t repl_offset;
+    int64_t resolve_time; /* last lookup of its hostname */
     char ip[CMSG_IPLEN + 1];
     int port, pport, cport;
     char *hostname; /* NULL when none is announced */

@@ -34,6 +34,7 @@ enum {
 #define ELECTION_JITTER 100
 #define RANK_DELAY 500
 #define PING_INTERVAL_MAX 1000
+#define RESOLVE_INTERVAL 1000
 
 static void mark(cluster *cl, int todo) { cl->todo |= todo; }
 
@@ -517,9 +518,10 @@ static bool handle_outbound_identity(cluster *cl, cluster_link *l, cnode *sender
     if (memcmp(n->name, m->sender, CLUSTER_NAMELEN) != 0) {
         log_verbose("PONG contains mismatching sender ID. About node %.40s added %d ms ago, having flags %u",
                     n->name, (int)(now - n->ctime), n->flags);
+        /* The ports stay: a node found again by its host name listens
+         * where it did. */
         n->flags |= CNODE_NOADDR;
         n->ip[0] = '\0';
-        n->port = n->cport = n->pport = 0;
         free_link(cl, l);
         mark(cl, CLUSTER_TODO_SAVE_LAZY);
         return false;
@@ -942,6 +944,27 @@ static void ping_oldest_sample(cluster *cl, int64_t now) {
     if (min) send_ping(cl, min->link, CMSG_PING, now);
 }
 
+/* A node that announces a host name and cannot be reached at its address
+ * is looked up again by name, at most once a second: containers that come
+ * back with new addresses (a Compose stack restarted) find each other,
+ * where Redis keeps dialling the old addresses forever. Our extension; it
+ * changes nothing for nodes without a host name. */
+static void reresolve(cluster *cl, cnode *n, int64_t now) {
+    if (cl->env.resolve == NULL || n->hostname == NULL) return;
+    bool unreachable = n->link == NULL || !n->link->established || (n->flags & (CNODE_NOADDR | CNODE_PFAIL | CNODE_FAIL));
+    if (!unreachable || now - n->resolve_time < RESOLVE_INTERVAL) return;
+    n->resolve_time = now;
+    char ip[CMSG_IPLEN + 1];
+    if (!cl->env.resolve(cl->env.ctx, n->hostname, ip, sizeof(ip))) return;
+    if (strcmp(ip, n->ip) == 0 && !(n->flags & CNODE_NOADDR)) return;
+    log_notice("Node %.40s (%s) resolves to %s now, was %s", n->name, n->hostname, ip, n->ip[0] ? n->ip : "?");
+    snprintf(n->ip, sizeof(n->ip), "%s", ip);
+    n->flags &= ~(uint32_t)CNODE_NOADDR;
+    if (n->link) free_link(cl, n->link);
+    if (cl->st->myself->master == n) cl->env.follow(cl->env.ctx, n->ip, n->port);
+    mark(cl, CLUSTER_TODO_SAVE_LAZY);
+}
+
 /* A PING to every linked node, keeping pending pings' start times so that
  * failure detection of slow nodes is not reset. */
 static void ping_everyone(cluster *cl, int64_t now) {
@@ -966,7 +989,9 @@ void cluster_cron(cluster *cl, int64_t now) {
 
     for (int i = 0; i < st->num_nodes; i++) {
         cnode *n = st->nodes[i];
-        if (n->flags & (CNODE_MYSELF | CNODE_NOADDR)) continue;
+        if (n->flags & CNODE_MYSELF) continue;
+        if (!(n->flags & CNODE_HANDSHAKE)) reresolve(cl, n, now);
+        if (n->flags & CNODE_NOADDR) continue;
         if ((n->flags & CNODE_HANDSHAKE) && now - n->ctime > handshake_timeout) {
             del_node(cl, n);
             i--;

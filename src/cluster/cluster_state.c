@@ -338,9 +338,13 @@ static void append_flags(const cnode *n, buf *out) {
     if (!any) buf_append_str(out, "noflags");
 }
 
-void cluster_node_line(const cluster_state *st, const cnode *n, buf *out) {
+/* A node without an address shows ":0@0" to clients, as in Redis; the
+ * file keeps its ports, so that finding it again by host name after a
+ * restart reaches the right port. */
+static void node_line(const cluster_state *st, const cnode *n, bool for_config, buf *out) {
     buf_append(out, n->name, CLUSTER_NAMELEN);
-    buf_printf(out, " %s:%d@%d", n->ip, n->port, n->cport);
+    bool hide = !for_config && (n->flags & CNODE_NOADDR);
+    buf_printf(out, " %s:%d@%d", n->ip, hide ? 0 : n->port, hide ? 0 : n->cport);
     if (n->hostname) buf_printf(out, ",%s", n->hostname);
     buf_append_char(out, ' ');
     append_flags(n, out);
@@ -368,11 +372,13 @@ void cluster_node_line(const cluster_state *st, const cnode *n, buf *out) {
     }
 }
 
+void cluster_node_line(const cluster_state *st, const cnode *n, buf *out) { node_line(st, n, false, out); }
+
 void cluster_nodes_text(const cluster_state *st, bool for_config, buf *out) {
     for (int i = 0; i < st->num_nodes; i++) {
         const cnode *n = st->nodes[i];
         if (for_config && (n->flags & CNODE_HANDSHAKE)) continue;
-        cluster_node_line(st, n, out);
+        node_line(st, n, for_config, out);
         buf_append_char(out, '\n');
     }
 }

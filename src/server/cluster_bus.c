@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -315,6 +318,18 @@ static void env_drop_slot(void *ctx, int slot) {
     mem_free(entries);
 }
 
+static bool env_resolve(void *ctx, const char *hostname, char *ip, size_t cap) {
+    (void)ctx;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(hostname, NULL, &hints, &res) != 0 || res == NULL) return false;
+    const void *addr = res->ai_family == AF_INET ? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+                                                 : (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+    bool ok = inet_ntop(res->ai_family, addr, ip, (socklen_t)cap) != NULL;
+    freeaddrinfo(res);
+    return ok;
+}
+
 static void env_pause_writes(void *ctx, int64_t until) {
     cluster_bus *b = ctx;
     b->pause_until = until;
@@ -611,6 +626,7 @@ cluster_bus *cluster_bus_new(server *srv) {
         .drop_slot = env_drop_slot,
         .pause_writes = env_pause_writes,
         .save = env_save,
+        .resolve = env_resolve,
     };
     cluster_config cc;
     fill_config(b, &cc);

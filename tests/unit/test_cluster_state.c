@@ -244,8 +244,10 @@ static void flags_print_in_fixed_order(void **state) {
      * bits, which never show. */
     n->flags = CNODE_NOFAILOVER | CNODE_NOADDR | CNODE_HANDSHAKE | CNODE_FAIL | CNODE_PFAIL | CNODE_SLAVE |
                CNODE_MASTER | CNODE_MEET | CNODE_MIGRATE_TO;
+    /* A noaddr node shows no ports to clients (":0@0" once its address is
+     * cleared, as in Redis). */
     assert_line(st, n,
-                "0000000000000000000000000000000000000002 10.0.0.2:7000@17000 "
+                "0000000000000000000000000000000000000002 10.0.0.2:0@0 "
                 "master,slave,fail?,fail,handshake,noaddr,nofailover - 0 0 0 disconnected");
 
     st->myself->flags |= CNODE_PFAIL | CNODE_NOFAILOVER | CNODE_SLAVE;
