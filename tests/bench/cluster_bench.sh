@@ -71,6 +71,8 @@
 #   CLUSTER_BENCH_RESHARD_REPEAT  resharding rounds         (default 1)
 #   CLUSTER_BENCH_COUNTER_SECONDS  length of the counter load (default T/1000 + 15)
 #   CLUSTER_BENCH_COUNTER_KEYS     counter keys (counter, counter-reshard; default 1000)
+#   CLUSTER_BENCH_COUNTER_FILL     counter-reshard: filler keys stored in each counter's
+#                            slot first, so moving it takes longer (default 0)
 #   CLUSTER_BENCH_PORT       first port; a cluster uses 6 from here, the other kind
 #                            the 6 from here + 10 (default 22500; bus ports are +10000)
 #   CLUSTER_BENCH_KEEP       1 keeps the work directory (node logs) at the end
@@ -94,6 +96,7 @@ VSIZE=${CLUSTER_BENCH_VALUE_SIZE:-32}
 MOVE_SLOTS=${CLUSTER_BENCH_SLOTS:-4096}
 RESHARD_REPEAT=${CLUSTER_BENCH_RESHARD_REPEAT:-1}
 COUNTER_KEYS=${CLUSTER_BENCH_COUNTER_KEYS:-1000}
+COUNTER_FILL=${CLUSTER_BENCH_COUNTER_FILL:-0}
 BASE_PORT=${CLUSTER_BENCH_PORT:-22500}
 KEEP=${CLUSTER_BENCH_KEEP:-0}
 
@@ -111,6 +114,7 @@ DEADLINE=${CLUSTER_BENCH_DEADLINE:-$((NODE_TIMEOUT / 1000 + 40))}
 COUNTER_S=${CLUSTER_BENCH_COUNTER_SECONDS:-$((NODE_TIMEOUT / 1000 + 15))}
 [[ $DEADLINE =~ ^[1-9][0-9]*$ ]] || die "CLUSTER_BENCH_DEADLINE must be a positive integer"
 [[ $COUNTER_S =~ ^[1-9][0-9]*$ ]] || die "CLUSTER_BENCH_COUNTER_SECONDS must be a positive integer"
+[[ $COUNTER_FILL =~ ^[0-9]+$ ]] || die "CLUSTER_BENCH_COUNTER_FILL must be a number"
 ((MOVE_SLOTS < 16384)) || die "CLUSTER_BENCH_SLOTS must be below 16384"
 ((BASE_PORT + 15 + 10000 < 32768)) || die "CLUSTER_BENCH_PORT too high: bus ports must stay below 32768"
 case $ONLY in
@@ -636,9 +640,14 @@ counter_reshard_round() { # kind mode(plain|wait)
     [[ $mode == plain ]] || flag=(-wait)
     start_cluster "$kind" "creshard-$mode"
     "$CLUSTERLOAD" counter -addrs "$(all_addrs)" -keys "$COUNTER_KEYS" -workers 16 -duration 900 -follow \
-        "${flag[@]}" >"$CL_DIR/counter.out" 2>"$CL_DIR/counter.err" &
+        -fill "$COUNTER_FILL" -ready "$CL_DIR/ready" "${flag[@]}" >"$CL_DIR/counter.out" \
+        2>"$CL_DIR/counter.err" &
     pid=$!
     HELPER_PIDS+=("$pid")
+    until [[ -e $CL_DIR/ready ]]; do
+        kill -0 "$pid" 2>/dev/null || die "$kind: the counter load failed: $(tail -n 5 "$CL_DIR/counter.err")"
+        sleep 0.1
+    done
     sleep 2
     slots0=$(slots_of "$M_ID")
     tick
@@ -669,7 +678,8 @@ counter_reshard_round() { # kind mode(plain|wait)
     fi
     # Whatever looks wrong keeps the node logs for a look.
     if [[ $status != ok || $check != ok || $(kv lost "$CT_LINE") != 0 ||
-        $(kv regressed "$CT_LINE") != 0 || $(kv failed "$CT_LINE") != 0 ]]; then
+        $(kv regressed "$CT_LINE") != 0 || $(kv failed "$CT_LINE") != 0 ||
+        $(kv replica_diff "$CT_LINE") != 0 ]]; then
         KEEP=1
         echo "$kind counter-reshard $mode: logs kept in $CL_DIR" >&2
         stop_cluster
@@ -690,22 +700,24 @@ run_counter_reshard() {
 }
 
 print_counter_reshard() {
-    local mode who line
+    local mode who line fill=""
+    ((COUNTER_FILL == 0)) || fill=", $COUNTER_FILL filler keys beside each counter"
     echo "counter through a reshard: $COUNTER_KEYS keys, 16 clients of INCR following MOVED/ASK and retrying" \
-        "TRYAGAIN; redis-cli --cluster reshard of $MOVE_SLOTS slots from all to the slot-0 master" \
+        "TRYAGAIN$fill; redis-cli --cluster reshard of $MOVE_SLOTS slots from all to the slot-0 master" \
         "2 s in, the load stopped 2 s after it"
-    printf '%-6s %-8s %8s %6s %5s %11s %5s %9s %9s %5s %6s %5s %8s %10s %9s %-7s\n' mode server \
+    printf '%-6s %-8s %8s %6s %5s %11s %5s %9s %9s %5s %6s %5s %8s %10s %9s %-5s %8s\n' mode server \
         acked failed maybe unconfirmed lost lost_keys regressed extra moved ask tryagain \
-        "keys moved" reshard check
+        "keys moved" reshard check replicas
     for mode in plain wait; do
         for who in $KINDS; do
             line=${CR[$who:$mode]}
-            printf '%-6s %-8s %8s %6s %5s %11s %5s %9s %9s %5s %6s %5s %8s %10s %8ss %-7s\n' "$mode" \
+            printf '%-6s %-8s %8s %6s %5s %11s %5s %9s %9s %5s %6s %5s %8s %10s %8ss %-5s %8s\n' "$mode" \
                 "$who" "$(kv acked "$line")" "$(kv failed "$line")" "$(kv maybe "$line")" \
                 "$(kv unconfirmed "$line")" "$(kv lost "$line")" "$(kv lost_keys "$line")" \
                 "$(kv regressed "$line")" "$(kv extra "$line")" "$(kv moved "$line")" \
                 "$(kv ask "$line")" "$(kv tryagain "$line")" "$(kv keys_moved "$line")" \
-                "$(kv reshard "$line")" "$(kv check "$line")"
+                "$(kv reshard "$line")" "$(kv check "$line")" \
+                "$( [[ $(kv replica_diff "$line") == 0 ]] && echo same || echo "$(kv replica_diff "$line") differ")"
         done
     done
     for mode in plain wait; do
@@ -723,7 +735,8 @@ print_counter_reshard() {
         "error) and failed dials; regressed = keys whose final value is below the highest value an" \
         "acknowledged INCR returned; moved, ask = redirections followed; tryagain = TRYAGAIN" \
         "retries; keys moved = counter keys whose slot changed master; reshard = wall time of" \
-        "redis-cli --cluster reshard; check = redis-cli --cluster check afterwards)"
+        "redis-cli --cluster reshard; check = redis-cli --cluster check afterwards; replicas = whether" \
+        "every replica, given 5 s, has its master's DBSIZE and counter values)"
     echo
 }
 

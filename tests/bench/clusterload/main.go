@@ -310,6 +310,8 @@ func failover(args []string) error {
 // below top (a read after an acknowledged write went back in time). value > acked +
 // maybe would mean increments were applied twice or invented (extra). keys_moved
 // counts the keys whose slot has another master at the end than at the start.
+// -fill stores filler keys beside each counter before the load starts; -ready
+// names a file created when it starts.
 func counter(args []string) error {
 	fs := flag.NewFlagSet("counter", flag.ExitOnError)
 	addrs := fs.String("addrs", "", "cluster nodes, comma separated")
@@ -319,6 +321,8 @@ func counter(args []string) error {
 	settle := fs.Float64("settle", 60, "seconds to wait for every key to be readable")
 	useWait := fs.Bool("wait", false, "acknowledge only after WAIT 1 100 returns >= 1")
 	follow := fs.Bool("follow", false, "follow MOVED and ASK, retry TRYAGAIN")
+	fill := fs.Int("fill", 0, "filler keys stored beside each counter, in its slot")
+	ready := fs.String("ready", "", "file to create once the load starts")
 	_ = fs.Parse(args)
 
 	// Armed before anything else, so an early signal cannot kill the process.
@@ -337,6 +341,9 @@ func counter(args []string) error {
 	keys := make([]string, *nkeys)
 	for i := range keys {
 		keys[i] = "counter:" + strconv.Itoa(i)
+	}
+	if err := fillSlots(cc, keys, *fill); err != nil {
+		return err
 	}
 	ownersBefore, err := slotOwners(cc)
 	if err != nil {
@@ -359,6 +366,11 @@ func counter(args []string) error {
 		<-stopSig
 		stopped.Store(true)
 	}()
+	if *ready != "" {
+		if err := os.WriteFile(*ready, nil, 0o644); err != nil {
+			return err
+		}
+	}
 	deadline := time.Now().Add(time.Duration(*duration * float64(time.Second)))
 	var wg sync.WaitGroup
 	for n := 0; n < *workers; n++ {
@@ -407,6 +419,10 @@ func counter(args []string) error {
 	if err != nil {
 		return err
 	}
+	replicaDiff, err := compareReplicas(cc, keys, values)
+	if err != nil {
+		return err
+	}
 	var lost, lostKeys, extra, extraKeys, regressed, keysMoved int64
 	for i, k := range keys {
 		a, m, v := acked[i].Load(), maybe[i].Load(), values[i]
@@ -428,11 +444,128 @@ func counter(args []string) error {
 		}
 	}
 	fmt.Printf("acked=%d failed=%d maybe=%d unconfirmed=%d lost=%d lost_keys=%d extra=%d extra_keys=%d "+
-		"max_gap=%.2f regressed=%d moved=%d ask=%d tryagain=%d failed_by=%s keys_moved=%d\n",
+		"max_gap=%.2f regressed=%d moved=%d ask=%d tryagain=%d failed_by=%s keys_moved=%d replica_diff=%d\n",
 		w.acked.Load(), w.failed.Load(), w.maybe.Load(), w.unconfirmed.Load(), lost, lostKeys, extra,
 		extraKeys, float64(maxGap.Load())/1e9, regressed, w.moved.Load(), w.ask.Load(),
-		w.tryAgain.Load(), w.failedSummary(), keysMoved)
+		w.tryAgain.Load(), w.failedSummary(), keysMoved, replicaDiff)
 	return nil
+}
+
+// fillSlots stores n small keys {counter:i}:fill:j in the slot of every counter.
+// A slot with many keys takes many MIGRATE calls to move, and all that time the
+// counter in it may be on either side, which is the window where ASK matters.
+func fillSlots(cc *redis.ClusterClient, keys []string, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for _, k := range keys {
+		_, err := cc.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for j := 0; j < n; j++ {
+				p.Set(ctx, "{"+k+"}:fill:"+strconv.Itoa(j), "f", 0)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("filling the slot of %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// compareReplicas counts the masters whose replicas, given a few seconds to catch
+// up, still disagree with them: a different DBSIZE (a migrated key not deleted
+// on the source's replica, or not restored on the target's) or a counter with
+// another value. Each disagreement is described on stderr.
+func compareReplicas(cc *redis.ClusterClient, keys []string, values []int64) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	slots, err := cc.ClusterSlots(ctx).Result()
+	if err != nil {
+		return 0, fmt.Errorf("CLUSTER SLOTS: %w", err)
+	}
+	// The keys of each master, by its address.
+	byMaster := map[string][]int{}
+	replicas := map[string][]string{}
+	for _, s := range slots {
+		m := s.Nodes[0].Addr
+		for _, n := range s.Nodes[1:] {
+			if !contains(replicas[m], n.Addr) {
+				replicas[m] = append(replicas[m], n.Addr)
+			}
+		}
+	}
+	for i, k := range keys {
+		for _, s := range slots {
+			if slot := slotOf(k); slot >= int(s.Start) && slot <= int(s.End) {
+				byMaster[s.Nodes[0].Addr] = append(byMaster[s.Nodes[0].Addr], i)
+			}
+		}
+	}
+	diff := 0
+	for m, reps := range replicas {
+		for _, r := range reps {
+			if why := replicaDisagrees(m, r, keys, values, byMaster[m]); why != "" {
+				diff++
+				fmt.Fprintf(os.Stderr, "clusterload: replica %s of %s: %s\n", r, m, why)
+			}
+		}
+	}
+	return diff, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// replicaDisagrees gives "" once the replica agrees with its master, or after
+// five seconds what still differs.
+func replicaDisagrees(master, replica string, keys []string, values []int64, idx []int) string {
+	opts := func(addr string) *redis.Options {
+		return &redis.Options{Addr: addr, DialTimeout: time.Second, ReadTimeout: time.Second,
+			MaxRetries: -1, PoolSize: 1,
+			OnConnect: func(ctx context.Context, cn *redis.Conn) error {
+				return cn.ReadOnly(ctx).Err()
+			}}
+	}
+	mc, rc := redis.NewClient(opts(master)), redis.NewClient(opts(replica))
+	defer mc.Close()
+	defer rc.Close()
+	ctx := context.Background()
+	why := ""
+	for end := time.Now().Add(5 * time.Second); ; {
+		why = ""
+		md, err1 := mc.DBSize(ctx).Result()
+		rd, err2 := rc.DBSize(ctx).Result()
+		switch {
+		case err1 != nil || err2 != nil:
+			why = fmt.Sprintf("DBSIZE failed: %v / %v", err1, err2)
+		case md != rd:
+			why = fmt.Sprintf("DBSIZE %d on the master, %d on the replica", md, rd)
+		}
+		for _, i := range idx {
+			if why != "" {
+				break
+			}
+			v, err := rc.Get(ctx, keys[i]).Int64()
+			if err == redis.Nil {
+				v, err = 0, nil
+			}
+			if err != nil || v != values[i] {
+				why = fmt.Sprintf("%s is %d on the master, %d on the replica (%v)", keys[i], values[i], v, err)
+			}
+		}
+		if why == "" || time.Now().After(end) {
+			return why
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // slotOwners maps every slot to the address of its master, "" where none.
