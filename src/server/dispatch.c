@@ -181,8 +181,11 @@ typedef struct route {
     bool asking;
     int slot;
     cnode *n;
+    const resp_arg *first; /* the first key seen */
     bool migrating, importing;
-    int keys, missing, existing;
+    bool asked;    /* the command of the first key came with ASKING */
+    bool multiple; /* some key differs from the first (one key repeated is not) */
+    int missing, existing;
     char error[96];
 } route;
 
@@ -204,22 +207,28 @@ static bool route_add(route *r, const command *cmd, int argc, const resp_arg *ar
         int s = (int)keyslot(k->ptr, k->len);
         if (r->slot < 0) {
             r->slot = s;
+            r->first = k;
+            r->asked = asking;
             r->n = r->st->slots[s];
             if (r->n == NULL) {
                 snprintf(r->error, sizeof(r->error), "CLUSTERDOWN Hash slot not served");
                 ok = false;
                 break;
             }
+            /* Importing is noted with or without ASKING: MIGRATE is run
+             * here either way while the slot is open. */
             if (r->n == r->st->myself && r->st->migrating_to[s])
                 r->migrating = true;
-            else if (r->st->importing_from[s] && asking)
+            else if (r->st->importing_from[s])
                 r->importing = true;
-        } else if (s != r->slot) {
-            snprintf(r->error, sizeof(r->error), "CROSSSLOT Keys in request don't hash to the same slot");
-            ok = false;
-            break;
+        } else if (k->len != r->first->len || memcmp(k->ptr, r->first->ptr, k->len) != 0) {
+            if (s != r->slot) {
+                snprintf(r->error, sizeof(r->error), "CROSSSLOT Keys in request don't hash to the same slot");
+                ok = false;
+                break;
+            }
+            r->multiple = true;
         }
-        r->keys++;
         if (r->migrating || r->importing) {
             kv *e = db_find(r->d, k->ptr, k->len);
             if (e == NULL || db_is_expired(r->d, e))
@@ -263,8 +272,10 @@ static bool route_decide(route *r, client *c, const command *cmd, bool write) {
             redirect_text(r, c, "ASK", st->migrating_to[r->slot]);
         return false;
     }
-    if (r->importing) {
-        if (r->keys > 1 && r->missing > 0) {
+    if (r->importing && r->asked) {
+        /* Redis compat: one key named twice (MSET k 1 k 2, a transaction
+         * that INCRs k twice) counts as one key here. */
+        if (r->multiple && r->missing > 0) {
             snprintf(r->error, sizeof(r->error), "TRYAGAIN Multiple keys request during rehashing of slot");
             return false;
         }

@@ -28,12 +28,25 @@
 # Afterwards the masters must still hold all keys between them, and the target must
 # own its old slots plus the moved ones.
 #
-# Counter: clusterload INCRs 1000 keys from 16 clients, each INCR sent once (no
+# Counter: clusterload INCRs 1000 keys (CLUSTER_BENCH_COUNTER_KEYS) from 16 clients, each INCR sent once (no
 # retries), while the slot-0 master is killed with kill -9 two seconds in and
 # started again (same directory) once its replica has taken over; at the end every
 # key is read back. "lost" counts acknowledged increments missing from the
 # final values. Once plainly (acknowledged = INCR replied) and once with WAIT 1 100
 # on the same connection behind every INCR (acknowledged = WAIT said >= 1 replica).
+#
+# Counter through a reshard: the same keys and 16 clients, but the clients
+# follow MOVED (to the node it names, reloading the slot map in the background) and
+# ASK (ASKING + INCR to the node it names), and retry TRYAGAIN on the same node up
+# to 5 times, 20 ms apart; none of these replies means the INCR was applied, so
+# following them cannot count an increment twice. Two seconds in,
+#   redis-cli --cluster reshard --cluster-from all --cluster-to <slot-0 master>
+#             --cluster-slots CLUSTER_BENCH_SLOTS --cluster-yes
+# runs; two seconds after it ends the load stops and every key is read back.
+# Besides lost, "regressed" counts keys whose final value is below the highest
+# value an acknowledged INCR returned, and "keys moved" how many of the counter keys
+# have another master at the end (with 4096 of 16384 slots, about a quarter).
+# Plainly and with WAIT 1 100, as above.
 #
 # This is a measurement, not a test: it exits 0 whatever the numbers are, and
 # non-zero only when something went wrong (a node did not start, a cluster could
@@ -46,7 +59,7 @@
 #   GO_BIN             go toolchain, to build tests/bench/clusterload (default go,
 #                      or /usr/local/go/bin/go)
 #   CLUSTER_BENCH_ONLY       tessera or redis: run only that kind (default both)
-#   CLUSTER_BENCH_PARTS      any of "failover reshard counter" (default all three)
+#   CLUSTER_BENCH_PARTS      any of "failover reshard counter counter-reshard" (default all)
 #   CLUSTER_BENCH_FAULTS     any of "kill sleep stop"       (default all three)
 #   CLUSTER_BENCH_TIMEOUT    cluster-node-timeout, ms        (default 5000)
 #   CLUSTER_BENCH_REPEAT     failover rounds per fault kind, fresh cluster each (default 3)
@@ -54,9 +67,12 @@
 #   CLUSTER_BENCH_SLEEP      DEBUG SLEEP seconds for the sleep fault (default 30)
 #   CLUSTER_BENCH_KEYS       keys for resharding             (default 100000)
 #   CLUSTER_BENCH_VALUE_SIZE bytes per value                 (default 32)
-#   CLUSTER_BENCH_SLOTS      slots to move                   (default 4096)
+#   CLUSTER_BENCH_SLOTS      slots to move (reshard, counter-reshard) (default 4096)
 #   CLUSTER_BENCH_RESHARD_REPEAT  resharding rounds         (default 1)
 #   CLUSTER_BENCH_COUNTER_SECONDS  length of the counter load (default T/1000 + 15)
+#   CLUSTER_BENCH_COUNTER_KEYS     counter keys (counter, counter-reshard; default 1000)
+#   CLUSTER_BENCH_COUNTER_FILL     counter-reshard: filler keys stored in each counter's
+#                            slot first, so moving it takes longer (default 0)
 #   CLUSTER_BENCH_PORT       first port; a cluster uses 6 from here, the other kind
 #                            the 6 from here + 10 (default 22500; bus ports are +10000)
 #   CLUSTER_BENCH_KEEP       1 keeps the work directory (node logs) at the end
@@ -70,7 +86,7 @@ if [[ -z ${GO_BIN:-} ]]; then
     if command -v go >/dev/null 2>&1; then GO_BIN=go; else GO_BIN=/usr/local/go/bin/go; fi
 fi
 ONLY=${CLUSTER_BENCH_ONLY:-}
-PARTS=${CLUSTER_BENCH_PARTS:-"failover reshard counter"}
+PARTS=${CLUSTER_BENCH_PARTS:-"failover reshard counter counter-reshard"}
 FAULTS=${CLUSTER_BENCH_FAULTS:-"kill sleep stop"}
 NODE_TIMEOUT=${CLUSTER_BENCH_TIMEOUT:-5000}
 REPEAT=${CLUSTER_BENCH_REPEAT:-3}
@@ -79,6 +95,8 @@ KEYS=${CLUSTER_BENCH_KEYS:-100000}
 VSIZE=${CLUSTER_BENCH_VALUE_SIZE:-32}
 MOVE_SLOTS=${CLUSTER_BENCH_SLOTS:-4096}
 RESHARD_REPEAT=${CLUSTER_BENCH_RESHARD_REPEAT:-1}
+COUNTER_KEYS=${CLUSTER_BENCH_COUNTER_KEYS:-1000}
+COUNTER_FILL=${CLUSTER_BENCH_COUNTER_FILL:-0}
 BASE_PORT=${CLUSTER_BENCH_PORT:-22500}
 KEEP=${CLUSTER_BENCH_KEEP:-0}
 
@@ -89,13 +107,14 @@ need "$TESSERA_BIN" TESSERA_BIN
 need "$REDIS_SERVER_BIN" REDIS_SERVER_BIN
 need "$REDIS_CLI_BIN" REDIS_CLI_BIN
 need "$GO_BIN" GO_BIN
-for v in NODE_TIMEOUT REPEAT SLEEP_S KEYS VSIZE MOVE_SLOTS RESHARD_REPEAT; do
+for v in NODE_TIMEOUT REPEAT SLEEP_S KEYS VSIZE MOVE_SLOTS RESHARD_REPEAT COUNTER_KEYS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v (CLUSTER_BENCH_...) must be a positive integer"
 done
 DEADLINE=${CLUSTER_BENCH_DEADLINE:-$((NODE_TIMEOUT / 1000 + 40))}
 COUNTER_S=${CLUSTER_BENCH_COUNTER_SECONDS:-$((NODE_TIMEOUT / 1000 + 15))}
 [[ $DEADLINE =~ ^[1-9][0-9]*$ ]] || die "CLUSTER_BENCH_DEADLINE must be a positive integer"
 [[ $COUNTER_S =~ ^[1-9][0-9]*$ ]] || die "CLUSTER_BENCH_COUNTER_SECONDS must be a positive integer"
+[[ $COUNTER_FILL =~ ^[0-9]+$ ]] || die "CLUSTER_BENCH_COUNTER_FILL must be a number"
 ((MOVE_SLOTS < 16384)) || die "CLUSTER_BENCH_SLOTS must be below 16384"
 ((BASE_PORT + 15 + 10000 < 32768)) || die "CLUSTER_BENCH_PORT too high: bus ports must stay below 32768"
 case $ONLY in
@@ -104,8 +123,8 @@ tessera | redis) KINDS=$ONLY ;;
 *) die "CLUSTER_BENCH_ONLY must be tessera or redis" ;;
 esac
 for p in $PARTS; do
-    [[ $p == failover || $p == reshard || $p == counter ]] ||
-        die "CLUSTER_BENCH_PARTS takes failover, reshard and/or counter"
+    [[ $p == failover || $p == reshard || $p == counter || $p == counter-reshard ]] ||
+        die "CLUSTER_BENCH_PARTS takes failover, reshard, counter and/or counter-reshard"
 done
 for f in $FAULTS; do
     [[ $f == kill || $f == sleep || $f == stop ]] || die "CLUSTER_BENCH_FAULTS takes kill, sleep and/or stop"
@@ -551,7 +570,7 @@ counter_round() { # kind mode(plain|wait)
     local kind=$1 mode=$2 pid out flag=() t0 rejoin role
     [[ $mode == plain ]] || flag=(-wait)
     start_cluster "$kind" "counter-$mode"
-    "$CLUSTERLOAD" counter -addrs "$(all_addrs)" -keys 1000 -workers 16 -duration "$COUNTER_S" \
+    "$CLUSTERLOAD" counter -addrs "$(all_addrs)" -keys "$COUNTER_KEYS" -workers 16 -duration "$COUNTER_S" \
         "${flag[@]}" >"$CL_DIR/counter.out" 2>"$CL_DIR/counter.err" &
     pid=$!
     HELPER_PIDS+=("$pid")
@@ -589,7 +608,7 @@ run_counter() {
 
 print_counter() {
     local mode who f line
-    echo "counter: 1000 keys, 16 clients, ${COUNTER_S} s of INCR; kill -9 of the slot-0 master at 2 s," \
+    echo "counter: $COUNTER_KEYS keys, 16 clients, ${COUNTER_S} s of INCR; kill -9 of the slot-0 master at 2 s," \
         "restarted once its replica is master"
     printf '%-6s %-8s %8s %7s %6s %11s %5s %9s %6s %8s %10s %-8s\n' mode server acked failed maybe \
         unconfirmed lost lost_keys extra "max gap" restarted "old master"
@@ -612,6 +631,115 @@ print_counter() {
     echo
 }
 
+# ---- counter through a reshard ----------------------------------------------
+
+# The load with redirections followed; two seconds in, the reshard; two seconds
+# after it, the end of the load (SIGUSR1: the load then reads every key back).
+counter_reshard_round() { # kind mode(plain|wait)
+    local kind=$1 mode=$2 pid flag=() t0 slots0 slots1 check=ok status=ok
+    [[ $mode == plain ]] || flag=(-wait)
+    start_cluster "$kind" "creshard-$mode"
+    "$CLUSTERLOAD" counter -addrs "$(all_addrs)" -keys "$COUNTER_KEYS" -workers 16 -duration 900 -follow \
+        -fill "$COUNTER_FILL" -ready "$CL_DIR/ready" "${flag[@]}" >"$CL_DIR/counter.out" \
+        2>"$CL_DIR/counter.err" &
+    pid=$!
+    HELPER_PIDS+=("$pid")
+    until [[ -e $CL_DIR/ready ]]; do
+        kill -0 "$pid" 2>/dev/null || die "$kind: the counter load failed: $(tail -n 5 "$CL_DIR/counter.err")"
+        sleep 0.1
+    done
+    sleep 2
+    slots0=$(slots_of "$M_ID")
+    tick
+    t0=$NOW
+    if ! "$REDIS_CLI_BIN" --cluster reshard "127.0.0.1:${CL_PORTS[0]}" --cluster-from all \
+        --cluster-to "$M_ID" --cluster-slots "$MOVE_SLOTS" --cluster-yes >"$CL_DIR/reshard.log" 2>&1; then
+        status=failed
+        echo "cluster_bench: $kind counter-reshard $mode: redis-cli --cluster reshard failed:" >&2
+        tail -n 10 "$CL_DIR/reshard.log" >&2
+    fi
+    CR_SECONDS=$(secs_since "$t0")
+    sleep 2
+    kill -USR1 "$pid"
+    wait "$pid" || die "$kind: the counter load failed: $(tail -n 5 "$CL_DIR/counter.err")"
+    HELPER_PIDS=()
+    slots1=$(slots_of "$M_ID")
+    if ! "$REDIS_CLI_BIN" --cluster check "127.0.0.1:${CL_PORTS[0]}" >"$CL_DIR/check.log" 2>&1; then
+        check=failed
+        echo "cluster_bench: $kind counter-reshard $mode: redis-cli --cluster check failed:" >&2
+        grep -E '\[(ERR|WARNING)\]' "$CL_DIR/check.log" | head -n 10 >&2 || true
+    fi
+    CT_LINE="$(cat "$CL_DIR/counter.out") reshard=$CR_SECONDS reshard_status=$status"
+    CT_LINE+=" gained=$((slots1 - slots0)) check=$check"
+    echo "$kind counter-reshard $mode: $CT_LINE" >&2
+    if [[ -s $CL_DIR/counter.err ]]; then
+        echo "$kind counter-reshard $mode: what the load reported ($CL_DIR/counter.err):" >&2
+        head -n 20 "$CL_DIR/counter.err" | sed 's/^/    /' >&2
+    fi
+    # Whatever looks wrong keeps the node logs for a look.
+    if [[ $status != ok || $check != ok || $(kv lost "$CT_LINE") != 0 ||
+        $(kv regressed "$CT_LINE") != 0 || $(kv failed "$CT_LINE") != 0 ||
+        $(kv replica_diff "$CT_LINE") != 0 ]]; then
+        KEEP=1
+        echo "$kind counter-reshard $mode: logs kept in $CL_DIR" >&2
+        stop_cluster
+    else
+        finish_cluster
+    fi
+}
+
+declare -A CR
+run_counter_reshard() {
+    local mode who
+    for mode in plain wait; do
+        for who in $KINDS; do
+            counter_reshard_round "$who" "$mode"
+            CR[$who:$mode]=$CT_LINE
+        done
+    done
+}
+
+print_counter_reshard() {
+    local mode who line fill=""
+    ((COUNTER_FILL == 0)) || fill=", $COUNTER_FILL filler keys beside each counter"
+    echo "counter through a reshard: $COUNTER_KEYS keys, 16 clients of INCR following MOVED/ASK and retrying" \
+        "TRYAGAIN$fill; redis-cli --cluster reshard of $MOVE_SLOTS slots from all to the slot-0 master" \
+        "2 s in, the load stopped 2 s after it"
+    printf '%-6s %-8s %8s %6s %5s %11s %5s %9s %9s %5s %6s %5s %8s %10s %9s %-5s %8s\n' mode server \
+        acked failed maybe unconfirmed lost lost_keys regressed extra moved ask tryagain \
+        "keys moved" reshard check replicas
+    for mode in plain wait; do
+        for who in $KINDS; do
+            line=${CR[$who:$mode]}
+            printf '%-6s %-8s %8s %6s %5s %11s %5s %9s %9s %5s %6s %5s %8s %10s %8ss %-5s %8s\n' "$mode" \
+                "$who" "$(kv acked "$line")" "$(kv failed "$line")" "$(kv maybe "$line")" \
+                "$(kv unconfirmed "$line")" "$(kv lost "$line")" "$(kv lost_keys "$line")" \
+                "$(kv regressed "$line")" "$(kv extra "$line")" "$(kv moved "$line")" \
+                "$(kv ask "$line")" "$(kv tryagain "$line")" "$(kv keys_moved "$line")" \
+                "$(kv reshard "$line")" "$(kv check "$line")" \
+                "$( [[ $(kv replica_diff "$line") == 0 ]] && echo same || echo "$(kv replica_diff "$line") differ")"
+        done
+    done
+    for mode in plain wait; do
+        for who in $KINDS; do
+            line=${CR[$who:$mode]}
+            [[ $(kv failed_by "$line") == - ]] ||
+                echo "  $mode $who failed by kind: $(kv failed_by "$line")"
+            [[ $(kv reshard_status "$line") == ok ]] || echo "  $mode $who: redis-cli --cluster reshard failed"
+            [[ $(kv gained "$line") == "$MOVE_SLOTS" ]] ||
+                echo "  $mode $who: the target gained $(kv gained "$line") slots, not $MOVE_SLOTS"
+        done
+    done
+    echo "(acked, maybe, unconfirmed, lost, extra as in the counter table; failed = refusals the" \
+        "client could not absorb (a TRYAGAIN after 5 retries, more than 5 redirections, any other" \
+        "error) and failed dials; regressed = keys whose final value is below the highest value an" \
+        "acknowledged INCR returned; moved, ask = redirections followed; tryagain = TRYAGAIN" \
+        "retries; keys moved = counter keys whose slot changed master; reshard = wall time of" \
+        "redis-cli --cluster reshard; check = redis-cli --cluster check afterwards; replicas = whether" \
+        "every replica, given 5 s, has its master's DBSIZE and counter values)"
+    echo
+}
+
 # ---- main --------------------------------------------------------------------
 
 CLUSTERLOAD="$WORK/clusterload"
@@ -631,10 +759,12 @@ echo
 [[ " $PARTS " != *" failover "* ]] || run_failover
 [[ " $PARTS " != *" reshard "* ]] || run_reshard
 [[ " $PARTS " != *" counter "* ]] || run_counter
+[[ " $PARTS " != *" counter-reshard "* ]] || run_counter_reshard
 
 echo "== summary =="
 [[ " $PARTS " != *" failover "* ]] || print_failover
 [[ " $PARTS " != *" reshard "* ]] || print_reshard
 [[ " $PARTS " != *" counter "* ]] || print_counter
+[[ " $PARTS " != *" counter-reshard "* ]] || print_counter_reshard
 echo "load avg:  $(cut -d' ' -f1-3 /proc/loadavg) (at end)"
 exit 0

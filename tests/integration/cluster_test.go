@@ -793,6 +793,18 @@ func TestClusterRouting(t *testing.T) {
 		dc.Expect(movedText(slot, src), "GET", "{mig}a")
 		dc.Expect("+OK\r\n", "ASKING")
 		dc.Expect(tryAgainText, "MGET", "{mig}a", "{mig}zz")
+		// One key named twice is one key, not a multi-key request.
+		dc.Expect("+OK\r\n", "ASKING")
+		dc.Expect("+OK\r\n", "MSET", "{mig}d", "1", "{mig}d", "2")
+		dc.Expect("+OK\r\n", "ASKING")
+		dc.Expect("+OK\r\n", "MULTI")
+		dc.Expect("+QUEUED\r\n", "INCR", "{mig}r")
+		dc.Expect("+QUEUED\r\n", "INCR", "{mig}r")
+		dc.Expect("*2\r\n:1\r\n:2\r\n", "EXEC")
+		dc.Expect("+OK\r\n", "ASKING")
+		dc.Expect(tryAgainText, "MGET", "{mig}d", "{mig}zz", "{mig}d")
+		// MIGRATE runs on the importing side too, ASKING or not.
+		dc.Expect("+NOKEY\r\n", "MIGRATE", "127.0.0.1", strconv.Itoa(src.Port), "{mig}absent", "0", "5000")
 		dc.Expect("+OK\r\n", "ASKING")
 		dc.Expect("+OK\r\n", "SET", "{mig}new", "n")
 		// Other masters still point at the source.
