@@ -11,6 +11,7 @@
 #   make bench-persist   full-sync time and BGSAVE peak memory vs redis-server
 #   make bench-cluster   failover, resharding and a counter workload vs redis-server
 #   make fuzz            libFuzzer targets (clang)
+#   make docker          image tessera:latest, built offline (docker/Dockerfile)
 
 MODE ?= release
 CC ?= cc
@@ -62,7 +63,8 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
 .SECONDARY: $(TEST_SUPPORT_OBJ)
 
 .PHONY: all release debug sanitize test test-sanitize test-integration test-all check \
-        check-layers check-headers check-malloc bench bench-persist bench-cluster fuzz clean run
+        check-layers check-headers check-malloc bench bench-persist bench-cluster fuzz clean run \
+        docker
 
 all: $(SERVER)
 ifeq ($(MODE),release)
@@ -129,6 +131,16 @@ bench-cluster: all
 
 fuzz:
 	tests/fuzz/build.sh
+
+# The image holds the release build whatever MODE is; nothing is pulled
+# (FROM scratch plus a root filesystem assembled from this machine).
+DOCKER_IMAGE ?= tessera
+docker:
+	$(MAKE) MODE=release
+	docker/build-rootfs.sh build/docker
+	DOCKER_BUILDKIT=0 docker build --build-arg VERSION=$(VERSION) \
+		-t $(DOCKER_IMAGE):latest -t $(DOCKER_IMAGE):$(VERSION) build/docker
+	@docker image ls $(DOCKER_IMAGE):latest
 
 run: all
 	./build/tessera-server conf/tessera.conf

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing Tessera needs on Debian 12 (or a
 # derivative): the build libraries, the reference Redis tools the tests and
-# the benchmark compare against, and clang for sanitizers and fuzzing.
+# the benchmark compare against, clang for sanitizers and fuzzing, and what
+# the Docker image and its tests use (busybox and redis-cli go into the
+# image; envsubst renders the walk-through's configs; the `docker compose`
+# plugin, built from source by scripts/install-compose.sh when the Docker
+# CLI lacks it). The Docker engine itself is the machine's: not installed here.
 # Safe to run again: packages already present are left alone. The
 # reference redis-server is installed but never left running as a service.
 set -euo pipefail
@@ -12,12 +16,20 @@ packages=(
     redis-tools redis-server
     clang libclang-rt-14-dev
     valgrind procps iproute2 netcat-openbsd
+    gettext-base
 )
 
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# The image needs a busybox; either Debian package will do, and they
+# conflict, so one already there is kept.
+if ! dpkg-query -W -f='${Status}' busybox 2>/dev/null | grep -q "install ok installed" &&
+    ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "install ok installed"; then
+    missing+=(busybox-static)
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
@@ -46,5 +58,9 @@ fi
 
 if [ ! -x /usr/local/go/bin/go ] && ! command -v go >/dev/null 2>&1; then
     echo "note: Go is not installed; the integration tests (tests/integration) need it." >&2
+elif command -v docker >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+    # Not fatal: the Docker tests fall back to docker-compose v1.
+    "$(dirname "$0")/install-compose.sh" ||
+        echo "note: \`docker compose\` could not be installed; see scripts/install-compose.sh." >&2
 fi
 echo "Dependencies are in place."

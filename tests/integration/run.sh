@@ -50,8 +50,9 @@ summarize=".work/summarize.$$"
 trap 'rm -f "$summarize"' EXIT
 go build -o "$summarize" ./cmd/summarize || { echo "0 passed, 1 failed"; exit 1; }
 
-# The raw event stream is kept in .work/test.json for inspection after the run.
-go test -json -count=1 -timeout 12m -parallel 4 "${run_args[@]}" . 2>&1 \
+# The raw event stream is kept in .work/test.json for inspection after the run. The Docker
+# tests (about two minutes, run one after another) count against the package deadline too.
+go test -json -count=1 -timeout 15m -parallel 4 "${run_args[@]}" . 2>&1 \
     | tee .work/test.json | "$summarize"
 status=("${PIPESTATUS[@]}")
 if [ "${status[0]}" -ne 0 ] || [ "${status[2]}" -ne 0 ]; then
