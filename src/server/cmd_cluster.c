@@ -502,41 +502,36 @@ static void cmd_cluster_replicate(cmd_ctx *ctx) {
     reply_status(ctx, cluster_replicate(cl, ctx->argv[2].ptr, ctx->argv[2].len, &err), &err);
 }
 
+/* The one optional keyword of RESET and FAILOVER: its index in names plus
+ * one, 0 when absent, or -1 after a syntax error reply. */
+static int optional_keyword(cmd_ctx *ctx, const char *const *names) {
+    if (ctx->argc == 2) return 0;
+    if (ctx->argc == 3) {
+        for (int i = 0; names[i]; i++)
+            if (arg_eq(&ctx->argv[2], names[i])) return i + 1;
+    }
+    reply_error(ctx->out, ERRMSG_SYNTAX);
+    return -1;
+}
+
 static void cmd_cluster_reset(cmd_ctx *ctx) {
     CLUSTER_OR_RETURN(cl);
-    bool hard = false;
-    if (ctx->argc == 3) {
-        if (arg_eq(&ctx->argv[2], "hard")) {
-            hard = true;
-        } else if (!arg_eq(&ctx->argv[2], "soft")) {
-            reply_error(ctx->out, ERRMSG_SYNTAX);
-            return;
-        }
-    } else if (ctx->argc > 3) {
-        reply_error(ctx->out, ERRMSG_SYNTAX);
-        return;
-    }
+    static const char *const names[] = {"soft", "hard", NULL};
+    int which = optional_keyword(ctx, names);
+    if (which < 0) return;
     buf err;
     buf_init(&err);
-    reply_status(ctx, cluster_reset(cl, hard, &err), &err);
+    reply_status(ctx, cluster_reset(cl, which == 2, &err), &err);
 }
 
 static void cmd_cluster_failover(cmd_ctx *ctx) {
     CLUSTER_OR_RETURN(cl);
-    enum cluster_failover_mode mode = CLUSTER_FAILOVER_DEFAULT;
-    if (ctx->argc == 3) {
-        if (arg_eq(&ctx->argv[2], "force"))
-            mode = CLUSTER_FAILOVER_FORCE;
-        else if (arg_eq(&ctx->argv[2], "takeover"))
-            mode = CLUSTER_FAILOVER_TAKEOVER;
-        else {
-            reply_error(ctx->out, ERRMSG_SYNTAX);
-            return;
-        }
-    } else if (ctx->argc > 3) {
-        reply_error(ctx->out, ERRMSG_SYNTAX);
-        return;
-    }
+    static const char *const names[] = {"force", "takeover", NULL};
+    int which = optional_keyword(ctx, names);
+    if (which < 0) return;
+    enum cluster_failover_mode mode = which == 1   ? CLUSTER_FAILOVER_FORCE
+                                      : which == 2 ? CLUSTER_FAILOVER_TAKEOVER
+                                                   : CLUSTER_FAILOVER_DEFAULT;
     buf err;
     buf_init(&err);
     reply_status(ctx, cluster_failover(cl, mode, clock_wall_ms(), &err), &err);
