@@ -738,7 +738,6 @@ int repl_set_primary(replication *r, const char *host, int port, bool *already, 
     disconnect_peers(r);
     server_refresh_expire_mode(r->srv);
     server_update_prop_wanted(r->srv);
-    log_notice("Connecting to MASTER %s:%d", host, port);
     link_connect(r);
     return 0;
 }
