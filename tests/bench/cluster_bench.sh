@@ -191,7 +191,7 @@ ports_of() { # kind
 
 # Starts one node from the template config in <dir>/node.conf; prints its PID.
 start_node() { # kind port dir
-    local kind=$1 port=$2 dir=$3 pid i
+    local kind=$1 port=$2 dir=$3
     mkdir -p "$dir"
     if cli "$port" ping >/dev/null 2>&1; then
         echo "cluster_bench: port $port is already in use (set CLUSTER_BENCH_PORT)" >&2
@@ -209,23 +209,7 @@ appendonly yes
 enable-debug-command yes
 EOF
     (cd "$dir" && exec "$(server_bin "$kind")" "$dir/node.conf" >"$dir/log" 2>&1) &
-    pid=$!
-    for ((i = 0; i < 100; i++)); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "cluster_bench: $kind node $port exited during start-up; its log:" >&2
-            tail -n 20 "$dir/log" >&2
-            return 1
-        fi
-        if [[ $(cli "$port" ping 2>/dev/null) == PONG ]]; then
-            echo "$pid"
-            return 0
-        fi
-        sleep 0.05
-    done
-    echo "cluster_bench: $kind node $port did not answer PING within 5 s; its log:" >&2
-    tail -n 20 "$dir/log" >&2
-    kill_now "$pid"
-    return 1
+    await_ping "$kind node $port" $! "$port" "$dir/log" kill_now
 }
 
 # Whether every node sees a healthy cluster: state ok, six nodes none of them

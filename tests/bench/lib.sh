@@ -50,3 +50,25 @@ median_fmt() { # printf-format values...
 ratio() { # a b
     awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
 }
+
+# Waits up to 5 s for a just-started server to answer PING; prints its PID.
+# On failure shows the end of its log and stops it with the given command.
+await_ping() { # label pid port logfile stop-command
+    local label=$1 pid=$2 port=$3 log=$4 stop=$5 i
+    for ((i = 0; i < 100; i++)); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "${BENCH_NAME:-bench}: $label exited during start-up; its log:" >&2
+            tail -n 20 "$log" >&2
+            return 1
+        fi
+        if [[ $(cli "$port" ping 2>/dev/null) == PONG ]]; then
+            echo "$pid"
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "${BENCH_NAME:-bench}: $label did not answer PING on port $port within 5 s; its log:" >&2
+    tail -n 20 "$log" >&2
+    "$stop" "$pid"
+    return 1
+}

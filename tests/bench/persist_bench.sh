@@ -130,25 +130,10 @@ launch() { # bin port dir args...
 
 # Starts a server and waits until it answers PING; prints its PID.
 start_server() { # name bin port dir args...
-    local name=$1 bin=$2 port=$3 dir=$4 pid i
+    local name=$1 bin=$2 port=$3 dir=$4 pid
     shift 4
     pid=$(launch "$bin" "$port" "$dir" "$@") || return 1
-    for ((i = 0; i < 100; i++)); do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "persist_bench: $name exited during start-up; its log:" >&2
-            tail -n 20 "$dir/log" >&2
-            return 1
-        fi
-        if [[ $(cli "$port" ping 2>/dev/null) == PONG ]]; then
-            echo "$pid"
-            return 0
-        fi
-        sleep 0.05
-    done
-    echo "persist_bench: $name did not answer PING on port $port within 5 s; its log:" >&2
-    tail -n 20 "$dir/log" >&2
-    stop_pid "$pid"
-    return 1
+    await_ping "$name" "$pid" "$port" "$dir/log" stop_pid
 }
 
 # Fills a server with DEBUG POPULATE and checks that what it holds is what the
