@@ -81,6 +81,9 @@ typedef struct cluster {
     int64_t start_time;
     int64_t among_minority_time;
     uint64_t iteration;
+    /* Whether myself's address was seen on a link since start: an address
+     * read from nodes.conf may be stale (a container restarted elsewhere). */
+    bool my_ip_confirmed;
     /* elections (replica side) */
     int64_t failover_auth_time;
     int failover_auth_count;

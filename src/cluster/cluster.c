@@ -570,11 +570,18 @@ static void handle_slots(cluster *cl, cnode *sender, const cmsg *m) {
     }
 }
 
+/* Without an announced address, myself's is the local address of a link
+ * a peer opened: learned from a MEET, or from the first PING since start,
+ * since the address nodes.conf remembered may be gone (a container that
+ * came back with a new one). Later PINGs leave it alone: a node with
+ * several interfaces would otherwise flip between them. */
 static void learn_my_ip(cluster *cl, cluster_link *l, int type) {
     cnode *me = cl->st->myself;
-    if (cl->cfg.announce_ip[0]) return;
-    if (type != CMSG_MEET && me->ip[0]) return;
-    if (l->local_ip[0] == '\0' || strcmp(me->ip, l->local_ip) == 0) return;
+    if (cl->cfg.announce_ip[0] || l->local_ip[0] == '\0') return;
+    bool confirmed = cl->my_ip_confirmed;
+    cl->my_ip_confirmed = true;
+    if (type != CMSG_MEET && me->ip[0] && confirmed) return;
+    if (strcmp(me->ip, l->local_ip) == 0) return;
     snprintf(me->ip, sizeof(me->ip), "%s", l->local_ip);
     log_notice("IP address for this node updated to %s", me->ip);
     mark(cl, CLUSTER_TODO_SAVE_LAZY);

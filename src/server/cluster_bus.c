@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/net.h"
+#include "base/resolver.h"
 #include "cluster/cluster.h"
 #include "commands/propagate.h"
 #include "data/keyspace.h"
@@ -64,6 +65,7 @@ struct cluster_bus {
     list_node dead_links;
     int64_t pause_until;
     uint64_t links_buffer_limit_exceeded;
+    resolver *resolver; /* peers' host names */
 };
 
 static server *the_server(cluster_bus *b) { return b->srv; }
@@ -318,16 +320,12 @@ static void env_drop_slot(void *ctx, int slot) {
     mem_free(entries);
 }
 
+/* Lookups run in the background: a peer's name server may be slow or
+ * unreachable (a container cut off from its network), and the event loop
+ * must keep serving meanwhile. The engine asks again a second later. */
 static bool env_resolve(void *ctx, const char *hostname, char *ip, size_t cap) {
-    (void)ctx;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *res = NULL;
-    if (getaddrinfo(hostname, NULL, &hints, &res) != 0 || res == NULL) return false;
-    const void *addr = res->ai_family == AF_INET ? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
-                                                 : (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
-    bool ok = inet_ntop(res->ai_family, addr, ip, (socklen_t)cap) != NULL;
-    freeaddrinfo(res);
-    return ok;
+    cluster_bus *b = ctx;
+    return resolver_lookup(b->resolver, hostname, ip, cap, clock_mono_ms());
 }
 
 static void env_pause_writes(void *ctx, int64_t until) {
@@ -614,6 +612,7 @@ cluster_bus *cluster_bus_new(server *srv) {
         mem_free(b);
         return NULL;
     }
+    b->resolver = resolver_new();
     cluster_env env = {
         .ctx = b,
         .send = env_send,
@@ -656,6 +655,7 @@ void cluster_bus_free(cluster_bus *b) {
     }
     cluster_free(b->cl);
     cluster_state_free(b->st);
+    resolver_free(b->resolver);
     if (b->conf_fd >= 0) close(b->conf_fd);
     if (b->spare_fd >= 0) close(b->spare_fd);
     mem_free(b->conf_path);

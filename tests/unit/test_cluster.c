@@ -375,6 +375,20 @@ static cluster_link *env_connect(void *ctx, cnode *n, int64_t now) {
     return &L->l;
 }
 
+/* Host names resolve to the current address of the engine node that
+ * announces them, as a container's name does on its Compose network. */
+static bool env_resolve(void *ctx, const char *hostname, char *ip, size_t cap) {
+    simnode *me = ctx;
+    sim *s = me->s;
+    for (int i = 0; i < s->n; i++) {
+        simnode *n = &s->node[i];
+        if (n->puppet || n->cl == NULL || strcmp(n->cl->cfg.hostname, hostname) != 0) continue;
+        snprintf(ip, cap, "%s", n->ip);
+        return true;
+    }
+    return false;
+}
+
 static void env_free_link(void *ctx, cluster_link *l) {
     (void)ctx;
     simlink *L = l->io;
@@ -476,6 +490,7 @@ static void attach_engine(sim *s, simnode *n, cluster_state *st, const cluster_c
         .drop_slot = env_drop_slot,
         .pause_writes = env_pause_writes,
         .save = env_save,
+        .resolve = env_resolve,
     };
     /* As the server does at start: myself announces the configured ports,
      * and the first save happens before the loop. */
@@ -1778,6 +1793,50 @@ static void hostname_travels_with_pings(void **state) {
     sim_free(&s);
 }
 
+/* A whole stack restarted with every address changed: the nodes find each
+ * other again by host name, and each learns its own new address. */
+#define RA "a000000000000000000000000000000000000001"
+#define RB "a000000000000000000000000000000000000002"
+#define RC "a000000000000000000000000000000000000003"
+
+static void restart_with_new_addresses(void **state) {
+    (void)state;
+    static const char *const conf[3] = {
+        RA " 10.0.0.1:30001@40001,h1 myself,master - 0 0 1 connected 0-5460\n"
+        RB " 10.0.0.2:30002@40002,h2 master - 0 0 2 connected 5461-10922\n"
+        RC " 10.0.0.3:30003@40003,h3 master - 0 0 3 connected 10923-16383\n"
+        "vars currentEpoch 3 lastVoteEpoch 0\n",
+        RA " 10.0.0.1:30001@40001,h1 master - 0 0 1 connected 0-5460\n"
+        RB " 10.0.0.2:30002@40002,h2 myself,master - 0 0 2 connected 5461-10922\n"
+        RC " 10.0.0.3:30003@40003,h3 master - 0 0 3 connected 10923-16383\n"
+        "vars currentEpoch 3 lastVoteEpoch 0\n",
+        RA " 10.0.0.1:30001@40001,h1 master - 0 0 1 connected 0-5460\n"
+        RB " 10.0.0.2:30002@40002,h2 master - 0 0 2 connected 5461-10922\n"
+        RC " 10.0.0.3:30003@40003,h3 myself,master - 0 0 3 connected 10923-16383\n"
+        "vars currentEpoch 3 lastVoteEpoch 0\n",
+    };
+    /* The new addresses are shuffled: node 0 comes back at node 2's old one. */
+    static const char *const new_ip[3] = {"10.0.0.3", "10.0.0.7", "10.0.0.8"};
+    sim s;
+    sim_init(&s);
+    for (int i = 0; i < 3; i++) {
+        cluster_config c;
+        default_cfg(&c);
+        snprintf(c.hostname, sizeof(c.hostname), "h%d", i + 1);
+        int k = sim_node_conf(&s, conf[i], &c);
+        cnode_set_hostname(ME(&s, k), c.hostname);
+        snprintf(s.node[k].ip, sizeof(s.node[k].ip), "%s", new_ip[i]);
+    }
+    /* knows() compares with the new addresses, myself's included. */
+    ASSERT_WITHIN(&s, 10000, all_know_all(&s, 3) && all_ok(&s, 3, -1));
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(ME(&s, i)->ip, new_ip[i]);
+        for (int j = 0; j < 3; j++)
+            if (i != j) assert_false(view(&s, i, j)->flags & (CNODE_PFAIL | CNODE_FAIL | CNODE_NOADDR));
+    }
+    sim_free(&s);
+}
+
 /* A replica that completes the quorum broadcasts FAIL like a master. */
 #define FR "f000000000000000000000000000000000000001"
 #define FM1 "f000000000000000000000000000000000000002"
@@ -1898,6 +1957,7 @@ int main(void) {
         cmocka_unit_test(reset_soft_and_hard),
         cmocka_unit_test(replica_migrates_to_orphaned_master),
         cmocka_unit_test(hostname_travels_with_pings),
+        cmocka_unit_test(restart_with_new_addresses),
         cmocka_unit_test(replica_broadcasts_fail),
         cmocka_unit_test(unclaimed_slot_goes_to_the_next_claimant),
     };
