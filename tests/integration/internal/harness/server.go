@@ -137,6 +137,7 @@ type Options struct {
 // Server is one running server process.
 type Server struct {
 	Name    string
+	Host    string // address to dial; "" means 127.0.0.1
 	Bin     string
 	Port    int
 	Dir     string
@@ -153,8 +154,14 @@ type Server struct {
 	mu       sync.Mutex
 }
 
-// Addr is "127.0.0.1:<port>".
-func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)) }
+// Addr is "<host>:<port>", the host being 127.0.0.1 unless Host says otherwise.
+func (s *Server) Addr() string {
+	host := s.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(s.Port))
+}
 
 // Start starts a server and registers its shutdown (and log dump on failure) as a cleanup.
 func Start(t testing.TB, o Options) *Server {
