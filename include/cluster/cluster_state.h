@@ -76,6 +76,10 @@ typedef struct cluster_state {
     uint64_t current_epoch;
     uint64_t last_vote_epoch;
     int state;
+    /* Myself, a master with slots, has not heard from a majority of the
+     * masters for a while and takes no writes (our rule, not Redis's; see
+     * update_write_fence in cluster.c). */
+    bool writes_fenced;
     int size; /* masters serving at least one slot */
     cnode **nodes;
     int num_nodes, cap_nodes;

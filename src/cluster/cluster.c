@@ -985,6 +985,40 @@ static void ping_everyone(cluster *cl, int64_t now) {
     }
 }
 
+/* A master cut off from the majority keeps taking writes under Redis's
+ * rules until it marks the others failing, a whole node timeout after the
+ * cut, and every one of those writes is lost when the majority promotes
+ * its replica. The majority cannot do that before the node timeout has
+ * passed, so a master that has heard nothing from a majority of the
+ * masters for half of it stops taking writes already (reads go on, and
+ * cluster_state stays ok): it gives up the writes of the second half,
+ * which a partition would have cost, against refusing writes for a while
+ * when it is merely slow to hear from the others. The wait is at least
+ * two ping intervals, so that ordinary gossip always resets it. */
+static void update_write_fence(cluster *cl, int64_t now, int64_t ping_interval) {
+    cluster_state *st = cl->st;
+    cnode *me = st->myself;
+    bool fenced = false;
+    if (cnode_is_master(me) && me->num_slots > 0) {
+        int64_t quiet = cl->cfg.node_timeout / 2;
+        if (quiet < 2 * ping_interval) quiet = 2 * ping_interval;
+        int size = 0, heard = 0;
+        for (int i = 0; i < st->num_nodes; i++) {
+            cnode *n = st->nodes[i];
+            if (!cnode_is_master(n) || n->num_slots == 0) continue;
+            size++;
+            if (n == me || (n->data_received && now - n->data_received <= quiet)) heard++;
+        }
+        fenced = heard < size / 2 + 1;
+    }
+    if (fenced == st->writes_fenced) return;
+    st->writes_fenced = fenced;
+    if (fenced)
+        log_warning("Writes refused: no word from a majority of the masters for half the node timeout");
+    else
+        log_notice("Writes accepted again: a majority of the masters is in touch");
+}
+
 void cluster_cron(cluster *cl, int64_t now) {
     cluster_state *st = cl->st;
     cnode *me = st->myself;
@@ -1071,6 +1105,7 @@ void cluster_cron(cluster *cl, int64_t now) {
             handle_replica_migration(cl, max_replicas, now);
     }
     if (update || st->state == CLUSTER_FAIL) cluster_update_state(cl, now);
+    update_write_fence(cl, now, ping_interval);
     /* What gossip taught us reaches nodes.conf at most once per tick. */
     if (cl->todo & CLUSTER_TODO_SAVE_LAZY) mark(cl, CLUSTER_TODO_SAVE);
 }

@@ -264,6 +264,10 @@ static bool route_decide(route *r, client *c, const command *cmd, bool write) {
             return false;
         }
     }
+    if (write && st->writes_fenced && r->n == st->myself) {
+        snprintf(r->error, sizeof(r->error), "CLUSTERDOWN The cluster is down");
+        return false;
+    }
     if ((r->migrating || r->importing) && strcmp(cmd->fullname, "migrate") == 0) return true;
     if (r->migrating && r->missing > 0) {
         if (r->existing > 0)

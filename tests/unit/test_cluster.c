@@ -1837,6 +1837,52 @@ static void restart_with_new_addresses(void **state) {
     sim_free(&s);
 }
 
+/* A master cut off from the others stops taking writes after half the
+ * node timeout, before the majority can promote its replica; the masters
+ * of the majority never do, and the cut-off one rejoins as a replica. */
+static void minority_master_fences_writes_early(void **state) {
+    (void)state;
+    const int timeout = 6000;
+    cluster_config cfg;
+    default_cfg(&cfg);
+    cfg.node_timeout = timeout;
+    sim s;
+    sim_init(&s);
+    build_cluster(&s, 3, 1, &cfg);
+    sim_run(&s, 3000);
+    for (int i = 0; i < 6; i++) assert_false(s.node[i].st->writes_fenced);
+
+    const int victim = 0, heir = 3;
+    int64_t t0 = s.now;
+    sim_cut(&s, victim, true);
+    int64_t fenced_at = -1, down_at = -1, promoted_at = -1;
+    while (s.now - t0 < 4 * timeout && (promoted_at < 0 || down_at < 0)) {
+        sim_step(&s);
+        for (int i = 1; i < 3; i++)
+            if (s.node[i].st->writes_fenced) fail_msg("master %d of the majority fenced its writes", i);
+        if (fenced_at < 0 && s.node[victim].st->writes_fenced) {
+            fenced_at = s.now - t0;
+            assert_int_equal(s.node[victim].st->state, CLUSTER_OK);
+        }
+        if (down_at < 0 && s.node[victim].st->state == CLUSTER_FAIL) down_at = s.now - t0;
+        if (promoted_at < 0 && cnode_is_master(ME(&s, heir))) promoted_at = s.now - t0;
+    }
+    print_message("    cut at t=0 (node timeout %d ms): writes fenced %lld ms, cluster fail %lld ms, "
+                  "replica promoted %lld ms\n",
+                  timeout, (long long)fenced_at, (long long)down_at, (long long)promoted_at);
+    /* Heard from last at most a ping interval (1 s) before the cut. */
+    assert_true(fenced_at >= timeout / 2 - 1000 && fenced_at <= timeout / 2 + 2 * CRON_MS);
+    assert_true(promoted_at > fenced_at && down_at > fenced_at);
+    assert_true(s.node[victim].st->writes_fenced);
+
+    sim_cut(&s, victim, false);
+    ASSERT_WITHIN(&s, 3 * timeout, is_replica_of(&s, victim, victim, heir));
+    ASSERT_WITHIN(&s, 3 * timeout, all_ok(&s, 6, -1));
+    sim_run(&s, 2 * CRON_MS); /* the fence is recomputed by the timer */
+    for (int i = 0; i < 6; i++) assert_false(s.node[i].st->writes_fenced);
+    sim_free(&s);
+}
+
 /* A replica that completes the quorum broadcasts FAIL like a master. */
 #define FR "f000000000000000000000000000000000000001"
 #define FM1 "f000000000000000000000000000000000000002"
@@ -1958,6 +2004,7 @@ int main(void) {
         cmocka_unit_test(replica_migrates_to_orphaned_master),
         cmocka_unit_test(hostname_travels_with_pings),
         cmocka_unit_test(restart_with_new_addresses),
+        cmocka_unit_test(minority_master_fences_writes_early),
         cmocka_unit_test(replica_broadcasts_fail),
         cmocka_unit_test(unclaimed_slot_goes_to_the_next_claimant),
     };
