@@ -10,6 +10,7 @@
 #   make bench           Tessera vs redis-server, same machine, same run
 #   make bench-persist   full-sync time and BGSAVE peak memory vs redis-server
 #   make bench-cluster   failover, resharding and a counter workload vs redis-server
+#   make bench-docker    the Compose cluster's faults, Tessera image vs a redis-server image
 #   make fuzz            libFuzzer targets (clang)
 #   make docker          image tessera:latest, built offline (docker/Dockerfile)
 
@@ -63,7 +64,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT_SRC:%.c=$(BUILD)/%.o)
 .SECONDARY: $(TEST_SUPPORT_OBJ)
 
 .PHONY: all release debug sanitize test test-sanitize test-integration test-all check \
-        check-layers check-headers check-malloc bench bench-persist bench-cluster fuzz clean run \
+        check-layers check-headers check-malloc bench bench-persist bench-cluster bench-docker docker-reference fuzz clean run \
         docker
 
 all: $(SERVER)
@@ -129,6 +130,9 @@ bench-persist: all
 bench-cluster: all
 	tests/bench/cluster_bench.sh
 
+bench-docker: docker-reference
+	tests/bench/docker_bench.sh
+
 fuzz:
 	tests/fuzz/build.sh
 
@@ -141,6 +145,12 @@ docker:
 	DOCKER_BUILDKIT=0 docker build --build-arg VERSION=$(VERSION) \
 		-t $(DOCKER_IMAGE):latest -t $(DOCKER_IMAGE):$(VERSION) build/docker
 	@docker image ls $(DOCKER_IMAGE):latest
+
+# The same image around Debian's redis-server, for tests/bench/docker_bench.sh.
+docker-reference: docker
+	REFERENCE_SERVER=$$(command -v redis-server) docker/build-rootfs.sh build/docker-reference
+	DOCKER_BUILDKIT=0 docker build --build-arg VERSION=reference \
+		-t $(DOCKER_IMAGE)-reference:redis build/docker-reference
 
 run: all
 	./build/tessera-server conf/tessera.conf

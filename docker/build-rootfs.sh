@@ -33,6 +33,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 out="${1:-$repo/build/docker}"
 server="$repo/build/tessera-server"
+# REFERENCE_SERVER=/usr/bin/redis-server builds the reference image the
+# Docker benchmark compares with: that binary becomes redis-server, and
+# there is no tessera-server.
+reference="${REFERENCE_SERVER:-}"
+if [ -n "$reference" ]; then server="$reference"; fi
 cli="${REDIS_CLI_SRC:-/usr/bin/redis-cli}"
 busybox="${BUSYBOX_SRC:-/bin/busybox}"
 setpriv="${SETPRIV_SRC:-/usr/bin/setpriv}"
@@ -108,8 +113,15 @@ copy_libs_of() {
     done < <(ldd "$bin")
 }
 
-install -m 0755 "$(readlink -f "$server")" "$stage/usr/local/bin/tessera-server"
-ln -s tessera-server "$stage/usr/local/bin/redis-server"
+if [ -n "$reference" ]; then
+    install -m 0755 "$(readlink -f "$server")" "$stage/usr/local/bin/redis-server"
+    note_package "$(readlink -f "$server")"
+    server_in_image="$stage/usr/local/bin/redis-server"
+else
+    install -m 0755 "$(readlink -f "$server")" "$stage/usr/local/bin/tessera-server"
+    ln -s tessera-server "$stage/usr/local/bin/redis-server"
+    server_in_image="$stage/usr/local/bin/tessera-server"
+fi
 install -m 0755 "$cli" "$stage/usr/local/bin/redis-cli"
 note_package "$cli"
 install -m 0755 "$here/docker-entrypoint.sh" "$stage/usr/local/bin/docker-entrypoint.sh"
@@ -129,7 +141,7 @@ for a in "${applets[@]}"; do
     ln -s busybox "$stage/bin/$a"
 done
 
-copy_libs_of "$stage/usr/local/bin/tessera-server"
+copy_libs_of "$server_in_image"
 copy_libs_of "$stage/usr/local/bin/redis-cli"
 copy_libs_of "$stage/usr/bin/setpriv"
 # Debian's busybox package is linked dynamically, busybox-static is not.

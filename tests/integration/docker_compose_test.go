@@ -37,6 +37,14 @@ const composeNodeTimeout = 5 * time.Second
 
 var composeServices = []string{"node1", "node2", "node3", "node4", "node5", "node6"}
 
+// composeImageIsTessera: the stack runs our image, not the reference one the Docker benchmark
+// swaps in through TESSERA_IMAGE (docker/compose.yml reads it), for which only Redis's own
+// behaviour is expected.
+func composeImageIsTessera() bool {
+	img := os.Getenv("TESSERA_IMAGE")
+	return img == "" || strings.HasPrefix(img, "tessera:")
+}
+
 // composeStack is one instance of docker/compose.yml under a project name of the test's own.
 type composeStack struct {
 	t       *testing.T
@@ -559,6 +567,7 @@ func composePartition(t *testing.T, stack *composeStack, seed *seedLoop) {
 	var amu sync.Mutex
 	var acks []ack
 	var refusals []string
+	var firstRefusal time.Time
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
@@ -570,6 +579,9 @@ func composePartition(t *testing.T, stack *composeStack, seed *seedLoop) {
 				acks = append(acks, ack{n, time.Now()})
 			} else if line != "" {
 				refusals = append(refusals, line)
+				if firstRefusal.IsZero() && strings.HasPrefix(line, "CLUSTERDOWN") {
+					firstRefusal = time.Now()
+				}
 			}
 			amu.Unlock()
 		}
@@ -673,10 +685,12 @@ func composePartition(t *testing.T, stack *composeStack, seed *seedLoop) {
 			lastAcked = a.value
 		}
 	}
+	firstRefusalAt := firstRefusal.Sub(t0)
 	amu.Unlock()
 	lost := lastAcked - valueAfter
-	t.Logf("partition of %s: refused writes %v after the cut (cluster_state:fail), %s promoted after %v",
-		sh.master.Name, refusedAt.Round(10*time.Millisecond), sh.replica.Name, promoted.Round(10*time.Millisecond))
+	t.Logf("partition of %s: first write refused %v after the cut, cluster_state:fail after %v, %s promoted after %v",
+		sh.master.Name, firstRefusalAt.Round(10*time.Millisecond), refusedAt.Round(10*time.Millisecond),
+		sh.replica.Name, promoted.Round(10*time.Millisecond))
 	t.Logf("minority side: %d increments acknowledged after the cut (the last %v after it); %d of them lost",
 		inWindow, lastAckAt.Round(10*time.Millisecond), lost)
 	if valueAfter < valueBefore {
@@ -685,7 +699,13 @@ func composePartition(t *testing.T, stack *composeStack, seed *seedLoop) {
 	if lost > inWindow {
 		t.Errorf("%d increments lost, more than the %d acknowledged while cut off", lost, inWindow)
 	}
-	if lastAckAt > composeNodeTimeout+5*time.Second {
+	// Tessera's master refuses writes once a majority has been silent for half the node
+	// timeout; the margin covers the last ping before the cut (up to 1 s) and a busy machine.
+	limit := composeNodeTimeout + 5*time.Second
+	if composeImageIsTessera() {
+		limit = composeNodeTimeout/2 + 2*time.Second
+	}
+	if lastAckAt > limit {
 		t.Errorf("the minority master acknowledged writes %v after the cut", lastAckAt)
 	}
 	st := ctr.finish(t)
