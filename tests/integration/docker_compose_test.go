@@ -191,6 +191,23 @@ func shardOf(t *testing.T, nodes []*harness.Server, master string) shard {
 	return shard{}
 }
 
+// waitRejoined waits until the shard's old master, back from a fault (perhaps on a new
+// address), follows the replica that took its place.
+func waitRejoined(t *testing.T, stack *composeStack, sh shard, newMasterID string) {
+	t.Helper()
+	waitUntil(t, 2*time.Minute, sh.master.Name+" to rejoin as a replica", func() error {
+		ip := stack.ip(sh.master.Name)
+		if ip == "" {
+			return errors.New("no address yet")
+		}
+		m := &harness.Server{Name: sh.master.Name, Host: ip, Port: 6379}
+		if harness.IsReplicaOf(m, newMasterID) {
+			return nil
+		}
+		return fmt.Errorf("%s is not a replica of %s", sh.master.Name, sh.replica.Name)
+	})
+}
+
 // aMaster picks a service that is a master now.
 func aMaster(t *testing.T, nodes []*harness.Server, skip ...string) string {
 	t.Helper()
@@ -516,17 +533,7 @@ func composeFault(t *testing.T, stack *composeStack, seed *seedLoop, what string
 	seed.recovered(t, what)
 
 	up(sh.master.Name)
-	waitUntil(t, 2*time.Minute, sh.master.Name+" to rejoin as a replica", func() error {
-		ip := stack.ip(sh.master.Name)
-		if ip == "" {
-			return errors.New("no address yet")
-		}
-		m := &harness.Server{Name: sh.master.Name, Host: ip, Port: 6379}
-		if harness.IsReplicaOf(m, ids[sh.replica.Name]) {
-			return nil
-		}
-		return fmt.Errorf("%s is not a replica of %s", sh.master.Name, sh.replica.Name)
-	})
+	waitRejoined(t, stack, sh, ids[sh.replica.Name])
 	stack.waitHealthy(2 * time.Minute)
 	st := ctr.finish(t)
 	t.Logf("counter workload through %s: %d increments acknowledged, %d failed, %d acknowledged but lost, %d applied without acknowledgement",
@@ -653,17 +660,7 @@ func composePartition(t *testing.T, stack *composeStack, seed *seedLoop) {
 
 	docker(t, "network", "connect", stack.network(), stack.container(sh.master.Name))
 	reconnected := time.Now()
-	waitUntil(t, 2*time.Minute, sh.master.Name+" to rejoin as a replica", func() error {
-		ip := stack.ip(sh.master.Name)
-		if ip == "" {
-			return errors.New("no address yet")
-		}
-		m := &harness.Server{Name: sh.master.Name, Host: ip, Port: 6379}
-		if harness.IsReplicaOf(m, ids[sh.replica.Name]) {
-			return nil
-		}
-		return fmt.Errorf("%s is not a replica of %s", sh.master.Name, sh.replica.Name)
-	})
+	waitRejoined(t, stack, sh, ids[sh.replica.Name])
 	t.Logf("%s rejoined as a replica %v after the reconnection", sh.master.Name, time.Since(reconnected).Round(10*time.Millisecond))
 	stopWriter()
 	nodes = stack.waitHealthy(2 * time.Minute)
