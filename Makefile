@@ -144,6 +144,8 @@ docker:
 	docker/build-rootfs.sh build/docker
 	DOCKER_BUILDKIT=0 docker build --build-arg VERSION=$(VERSION) \
 		-t $(DOCKER_IMAGE):latest -t $(DOCKER_IMAGE):$(VERSION) build/docker
+	@# The image this build replaced is left without a tag: drop such leftovers of ours.
+	@docker image prune -f --filter label=org.opencontainers.image.title=Tessera >/dev/null
 	@docker image ls $(DOCKER_IMAGE):latest
 
 # The same image around Debian's redis-server, for tests/bench/docker_bench.sh.

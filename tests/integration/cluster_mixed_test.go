@@ -635,6 +635,7 @@ type rueidisLoad struct {
 
 	mu       sync.Mutex
 	acked    []map[string]bool
+	tried    []map[string]bool // every value sent, acknowledged or not
 	last     []string
 	lastAt   []time.Time
 	errs     []string
@@ -643,9 +644,10 @@ type rueidisLoad struct {
 
 func newRueidisLoad(client rueidis.Client, keys []string) *rueidisLoad {
 	l := &rueidisLoad{client: client, keys: keys, acked: make([]map[string]bool, len(keys)),
-		last: make([]string, len(keys)), lastAt: make([]time.Time, len(keys))}
+		tried: make([]map[string]bool, len(keys)), last: make([]string, len(keys)), lastAt: make([]time.Time, len(keys))}
 	for i := range l.acked {
 		l.acked[i] = map[string]bool{}
+		l.tried[i] = map[string]bool{}
 	}
 	return l
 }
@@ -662,6 +664,9 @@ func (l *rueidisLoad) start(workers int, tag string) {
 				i := w + workers*rng.Intn(len(l.keys)/workers)
 				val := fmt.Sprintf("%s:%d:%d", tag, w, n)
 				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				l.mu.Lock()
+				l.tried[i][val] = true
+				l.mu.Unlock()
 				err := l.client.Do(ctx, l.client.B().Set().Key(l.keys[i]).Value(val).Build()).Error()
 				at := time.Now()
 				if err == nil {
@@ -697,6 +702,17 @@ func (l *rueidisLoad) start(workers int, tag string) {
 func (l *rueidisLoad) halt() {
 	l.stop.Store(true)
 	l.wg.Wait()
+}
+
+// sameWorkerLater: values are "tag:worker:n"; is got a later write of the same worker than last?
+func sameWorkerLater(got, last string) bool {
+	gi, li := strings.LastIndexByte(got, ':'), strings.LastIndexByte(last, ':')
+	if gi < 0 || li < 0 || got[:gi] != last[:li] {
+		return false
+	}
+	gn, err1 := strconv.Atoi(got[gi+1:])
+	ln, err2 := strconv.Atoi(last[li+1:])
+	return err1 == nil && err2 == nil && gn > ln
 }
 
 func TestClusterRueidis(t *testing.T) {
@@ -860,7 +876,7 @@ func TestClusterRueidis(t *testing.T) {
 	// Final values: exact where the last acknowledgement came after the kill (the new master
 	// gave it) or the key lives elsewhere; an older acknowledged value is tolerated only for
 	// keys of the killed master acknowledged before the kill (asynchronous replication).
-	stale := 0
+	stale, unacked := 0, 0
 	for i, k := range keys {
 		var got string
 		waitUntil(t, 20*time.Second, "a final read of "+k, func() error {
@@ -875,10 +891,16 @@ func TestClusterRueidis(t *testing.T) {
 			stale++
 			continue
 		}
+		// A write whose reply was lost (the connection died with the master after it applied and
+		// replicated the SET) may win; it must then be newer than the last acknowledged one.
+		if load.tried[i][got] && !load.acked[i][got] && sameWorkerLater(got, load.last[i]) {
+			unacked++
+			continue
+		}
 		t.Errorf("after the failover %s = %q; last acknowledged %q at %v (kill at %v)", k, got, load.last[i],
 			load.lastAt[i].Format("15:04:05.000"), killedAt.Format("15:04:05.000"))
 	}
-	t.Logf("%d keys of the killed master hold an older acknowledged value (writes not yet replicated at the kill)", stale)
+	t.Logf("%d keys of the killed master hold an older acknowledged value (writes not yet replicated at the kill), %d a newer value whose write failed at the client", stale, unacked)
 	t.Logf("test took %v", time.Since(start).Round(time.Millisecond))
 }
 
