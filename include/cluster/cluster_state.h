@@ -55,6 +55,9 @@ struct cnode {
     int64_t repl_offset;
     int64_t resolve_time; /* last lookup of its hostname */
     char ip[CMSG_IPLEN + 1];
+    /* Where another node answered in its place; its host name resolving
+     * there again is no news. Cleared once it answers somewhere. */
+    char foreign_ip[CMSG_IPLEN + 1];
     int port, pport, cport;
     char *hostname; /* NULL when none is announced */
     cnode_report *reports;

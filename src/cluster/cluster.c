@@ -377,6 +377,7 @@ static bool update_address_if_needed(cluster *cl, cnode *n, cluster_link *l, con
     n->pport = m->pport;
     if (n->link) free_link(cl, n->link);
     n->flags &= ~(uint32_t)CNODE_NOADDR;
+    n->foreign_ip[0] = '\0';
     log_notice("Address updated for node %.40s, now %s:%d", n->name, n->ip, n->port);
     if (cl->st->myself->master == n) cl->env.follow(cl->env.ctx, n->ip, n->port);
     return true;
@@ -521,6 +522,7 @@ static bool handle_outbound_identity(cluster *cl, cluster_link *l, cnode *sender
         /* The ports stay: a node found again by its host name listens
          * where it did. */
         n->flags |= CNODE_NOADDR;
+        snprintf(n->foreign_ip, sizeof(n->foreign_ip), "%s", n->ip);
         n->ip[0] = '\0';
         free_link(cl, l);
         mark(cl, CLUSTER_TODO_SAVE_LAZY);
@@ -964,6 +966,9 @@ static void reresolve(cluster *cl, cnode *n, int64_t now) {
     char ip[CMSG_IPLEN + 1];
     if (!cl->env.resolve(cl->env.ctx, n->hostname, ip, sizeof(ip))) return;
     if (strcmp(ip, n->ip) == 0 && !(n->flags & CNODE_NOADDR)) return;
+    /* Another node lives there now (a container recreated with an empty
+     * volume): redialling it every second would only repeat that. */
+    if (strcmp(ip, n->foreign_ip) == 0) return;
     log_notice("Node %.40s (%s) resolves to %s now, was %s", n->name, n->hostname, ip, n->ip[0] ? n->ip : "?");
     snprintf(n->ip, sizeof(n->ip), "%s", ip);
     n->flags &= ~(uint32_t)CNODE_NOADDR;

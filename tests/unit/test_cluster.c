@@ -92,7 +92,8 @@ typedef struct simnode {
     int drops;          /* drop_slot calls on slots with keys */
     int64_t pause_until, max_pause;
     int saves, fsyncs;
-    buf saved; /* the last nodes.conf text */
+    int connects; /* outbound links the engine opened */
+    buf saved;    /* the last nodes.conf text */
     /* puppets: no engine */
     bool puppet;
     char name[CLUSTER_NAMELEN];
@@ -369,6 +370,7 @@ static cluster_link *env_connect(void *ctx, cnode *n, int64_t now) {
     simnode *me = ctx;
     if (now != me->s->now) sim_fatal("connect with a time other than now");
     simlink *L = link_new(me->s, me->idx, false);
+    me->connects++;
     L->connecting = true;
     snprintf(L->dst_ip, sizeof(L->dst_ip), "%s", n->ip);
     L->dst_cport = n->cport;
@@ -376,11 +378,12 @@ static cluster_link *env_connect(void *ctx, cnode *n, int64_t now) {
 }
 
 /* Host names resolve to the current address of the engine node that
- * announces them, as a container's name does on its Compose network. */
+ * announces them, as a container's name does on its Compose network; the
+ * newest such node when several do (a container recreated). */
 static bool env_resolve(void *ctx, const char *hostname, char *ip, size_t cap) {
     simnode *me = ctx;
     sim *s = me->s;
-    for (int i = 0; i < s->n; i++) {
+    for (int i = s->n - 1; i >= 0; i--) {
         simnode *n = &s->node[i];
         if (n->puppet || n->cl == NULL || strcmp(n->cl->cfg.hostname, hostname) != 0) continue;
         snprintf(ip, cap, "%s", n->ip);
@@ -1883,6 +1886,49 @@ static void minority_master_fences_writes_early(void **state) {
     sim_free(&s);
 }
 
+/* A node replaced by a fresh one under the same host name and address
+ * (a container recreated with an empty volume): the others mark the old
+ * id without an address once and stop dialling it, rather than finding
+ * the stranger there again every second. */
+static void replaced_node_is_not_redialled(void **state) {
+    (void)state;
+    sim s;
+    sim_init(&s);
+    build_cluster(&s, 3, 0, NULL);
+    cluster_config named;
+    default_cfg(&named);
+    snprintf(named.hostname, sizeof(named.hostname), "h4");
+    int old = sim_node(&s, &named);
+    cnode_set_hostname(ME(&s, old), "h4");
+    meet(&s, 0, old);
+    ASSERT_WITHIN(&s, 5000, all_know_all(&s, 4));
+    replicate_cmd(&s, old, 0);
+    ASSERT_WITHIN(&s, 5000, is_replica_of(&s, 1, old, 0) && is_replica_of(&s, 2, old, 0));
+
+    /* The old process is gone; a new one with another id takes its place. */
+    sim_cut(&s, old, true);
+    snprintf(s.node[old].ip, sizeof(s.node[old].ip), "10.9.9.9");
+    int fresh = sim_node(&s, &named);
+    snprintf(s.node[fresh].ip, sizeof(s.node[fresh].ip), "10.0.0.%d", old + 1);
+    s.node[fresh].port = s.node[old].port;
+    s.node[fresh].cport = s.node[old].cport;
+    ME(&s, fresh)->port = CL(&s, fresh)->cfg.port = s.node[old].port;
+    ME(&s, fresh)->cport = CL(&s, fresh)->cfg.cport = s.node[old].cport;
+    cnode_set_hostname(ME(&s, fresh), "h4");
+    for (int i = 0; i < 3; i++) ASSERT_WITHIN(&s, 10000, view(&s, i, old)->flags & CNODE_NOADDR);
+    int before[3];
+    for (int i = 0; i < 3; i++) before[i] = s.node[i].connects;
+    sim_run(&s, 20000);
+    for (int i = 0; i < 3; i++) {
+        assert_true(view(&s, i, old)->flags & CNODE_NOADDR);
+        assert_null(view(&s, i, fresh)); /* nobody met it */
+        if (s.node[i].connects - before[i] > 2)
+            fail_msg("node %d dialled %d times in 20 s", i, s.node[i].connects - before[i]);
+    }
+    assert_true(all_ok(&s, 3, -1));
+    sim_free(&s);
+}
+
 /* A replica that completes the quorum broadcasts FAIL like a master. */
 #define FR "f000000000000000000000000000000000000001"
 #define FM1 "f000000000000000000000000000000000000002"
@@ -2005,6 +2051,7 @@ int main(void) {
         cmocka_unit_test(hostname_travels_with_pings),
         cmocka_unit_test(restart_with_new_addresses),
         cmocka_unit_test(minority_master_fences_writes_early),
+        cmocka_unit_test(replaced_node_is_not_redialled),
         cmocka_unit_test(replica_broadcasts_fail),
         cmocka_unit_test(unclaimed_slot_goes_to_the_next_claimant),
     };
