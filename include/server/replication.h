@@ -71,6 +71,10 @@ void repl_client_gone(replication *r, struct client *c);
 /* REPLICAOF host port / REPLICAOF NO ONE (host NULL). Returns 0 with
  * *already set when nothing changed; < 0 with err. */
 int repl_set_primary(replication *r, const char *host, int port, bool *already, buf *err);
+/* Cluster mode: the node id the primary must answer to CLUSTER MYID before
+ * a sync (NULL: no check). A node with another id at the primary's address
+ * is refused, and asked again a second later. */
+void repl_set_primary_id(replication *r, const char *id);
 /* PSYNC / SYNC from a client: it becomes a replica (or gets an error). */
 void repl_psync(replication *r, struct client *c, const char *replid, int64_t offset, bool sync);
 /* REPLCONF option value pairs; false after replying an error. */

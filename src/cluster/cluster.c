@@ -170,10 +170,12 @@ static void send_ping(cluster *cl, cluster_link *l, int type, int64_t now) {
         fill_gossip(&m.gossip[m.gossip_count++], n);
         freshnodes--;
     }
-    /* Every node we suspect goes out, so reports reach a quorum fast. */
+    /* Every node we suspect goes out, so reports reach a quorum fast;
+     * also one without an address (its entry says so, and receivers take
+     * no address from it), or it could never be marked failing. */
     for (int i = 0; i < st->num_nodes && pfail > 0; i++) {
         cnode *n = st->nodes[i];
-        if (!(n->flags & CNODE_PFAIL) || (n->flags & (CNODE_HANDSHAKE | CNODE_NOADDR))) continue;
+        if (!(n->flags & CNODE_PFAIL) || (n->flags & CNODE_HANDSHAKE)) continue;
         fill_gossip(&m.gossip[m.gossip_count++], n);
         pfail--;
     }
@@ -1051,7 +1053,22 @@ void cluster_cron(cluster *cl, int64_t now) {
     int orphaned = 0, max_replicas = 0, my_replicas = 0;
     for (int i = 0; i < st->num_nodes; i++) {
         cnode *n = st->nodes[i];
-        if (n->flags & (CNODE_MYSELF | CNODE_NOADDR | CNODE_HANDSHAKE)) continue;
+        if (n->flags & (CNODE_MYSELF | CNODE_HANDSHAKE)) continue;
+        /* A node without an address (another node answered where it used
+         * to be) is not pinged, but silence still makes it suspect, so its
+         * replica can take over; Redis leaves such a master in place. The
+         * clock starts no earlier than our own start. */
+        if (n->flags & CNODE_NOADDR) {
+            int64_t heard = n->data_received > cl->start_time ? n->data_received : cl->start_time;
+            if (now - heard > timeout && !(n->flags & (CNODE_PFAIL | CNODE_FAIL))) {
+                log_verbose("*** NODE %.40s possibly failing (no address)", n->name);
+                n->flags |= CNODE_PFAIL;
+                update = true;
+                new_suspects = true;
+                mark_failing_if_needed(cl, n, now);
+            }
+            continue;
+        }
         if ((me->flags & CNODE_SLAVE) && cnode_is_master(n) && !cnode_failed(n)) {
             int ok = cnode_count_ok_replicas(n);
             if (ok == 0 && n->num_slots > 0 && (n->flags & CNODE_MIGRATE_TO)) orphaned++;

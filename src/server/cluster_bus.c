@@ -274,6 +274,11 @@ static void env_follow(void *ctx, const char *ip, int port) {
         buf_fini(&err);
         return;
     }
+    /* The engine set myself's primary before asking to follow it. */
+    const cnode *m = b->st->myself->master;
+    char id[CLUSTER_NAMELEN + 1] = "";
+    if (ip && m) memcpy(id, m->name, CLUSTER_NAMELEN);
+    repl_set_primary_id(r, id[0] ? id : NULL);
     if (repl_set_primary(r, ip, port, &already, &err) < 0)
         log_warning("Can't follow %s:%d: %s", ip ? ip : "-", port, err.data ? err.data : "");
     buf_fini(&err);

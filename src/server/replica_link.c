@@ -117,7 +117,7 @@ static void handshake_send(replication *r) {
         }
         case HS_AUTH:
             if (cv->masterauth == NULL || !cv->masterauth[0]) {
-                r->step = HS_PORT;
+                r->step = HS_MYID;
                 continue;
             }
             if (cv->masteruser && cv->masteruser[0]) {
@@ -125,6 +125,17 @@ static void handshake_send(replication *r) {
                 link_send_cmd(r, 3, a);
             } else {
                 const char *a[] = {"AUTH", cv->masterauth};
+                link_send_cmd(r, 2, a);
+            }
+            return;
+        case HS_MYID:
+            if (r->primary_id[0] == '\0') {
+                r->step = HS_PORT;
+                continue;
+            }
+            {
+                const char *a[] = {"CLUSTER", "MYID"};
+                r->myid_bulk = false;
                 link_send_cmd(r, 2, a);
             }
             return;
@@ -193,6 +204,25 @@ static void handshake_reply(replication *r, const char *line) {
             link_fail(r, why);
             return;
         }
+        r->step = HS_MYID;
+        break;
+    case HS_MYID:
+        if (line[0] == '$' && !r->myid_bulk) {
+            r->myid_bulk = true; /* the id is on the next line */
+            return;
+        }
+        if (line[0] == '-' || strcmp(line, r->primary_id) != 0) {
+            if (strncmp(line, r->stranger_logged, 40) != 0) {
+                log_warning("MASTER %s:%d is %.60s, not node %s that this replica follows: not syncing from it",
+                            r->primary_host, r->primary_port, line, r->primary_id);
+                snprintf(r->stranger_logged, sizeof(r->stranger_logged), "%.40s", line);
+            }
+            link_close(r);
+            r->link = LINK_CONNECT;
+            r->retry_at_ms = clock_mono_ms() + 1000;
+            return;
+        }
+        r->stranger_logged[0] = '\0';
         r->step = HS_PORT;
         break;
     case HS_PORT:

@@ -701,6 +701,19 @@ static void disconnect_peers(replication *r) {
     }
 }
 
+void repl_set_primary_id(replication *r, const char *id) {
+    char want[41] = "";
+    if (id) snprintf(want, sizeof(want), "%.40s", id);
+    if (strcmp(want, r->primary_id) == 0) return;
+    memcpy(r->primary_id, want, sizeof(want));
+    r->stranger_logged[0] = '\0';
+    /* A link made under another expectation is checked again. */
+    if (want[0] && r->link != LINK_NONE && r->link != LINK_CONNECT) {
+        link_close(r);
+        r->link = LINK_CONNECT;
+    }
+}
+
 int repl_set_primary(replication *r, const char *host, int port, bool *already, buf *err) {
     (void)err;
     *already = false;
@@ -783,7 +796,7 @@ void repl_cron(replication *r) {
 
     /* Replica side. */
     if (r->link == LINK_CONNECT) {
-        link_connect(r);
+        if (now >= r->retry_at_ms) link_connect(r);
     } else if ((r->link == LINK_CONNECTING || r->link == LINK_HANDSHAKE ||
                 r->link == LINK_TRANSFER) &&
                now - r->last_io_ms > timeout_ms) {

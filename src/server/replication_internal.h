@@ -63,6 +63,7 @@ enum link_state {
 enum handshake_step {
     HS_PING,
     HS_AUTH,
+    HS_MYID, /* cluster mode: is it the node we follow? */
     HS_PORT,
     HS_IP,
     HS_CAPA,
@@ -97,6 +98,13 @@ struct replication {
     /* Replica side. */
     char *primary_host;
     int primary_port;
+    /* Cluster mode: the node id the primary must have ("" when unchecked);
+     * another node at its address (a container recreated empty) must not
+     * wipe our data with a full sync. */
+    char primary_id[41];
+    bool myid_bulk;             /* the id line of CLUSTER MYID comes next */
+    char stranger_logged[41];   /* last wrong id reported, against log floods */
+    int64_t retry_at_ms;        /* no reconnect before (monotonic ms) */
     enum link_state link;
     enum handshake_step step;
     int fd;

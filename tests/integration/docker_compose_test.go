@@ -69,6 +69,8 @@ func startComposeStack(t *testing.T) *composeStack {
 		if t.Failed() {
 			out, _ := s.try(time.Minute, "logs", "--no-color", "--timestamps")
 			t.Logf("container logs:\n%s", tail(out, 300))
+			out, _ = s.try(time.Minute, "logs", "--no-color", "--timestamps", "cluster-keeper")
+			t.Logf("cluster-keeper's log:\n%s", tail(out, 60))
 		}
 		if out, err := s.try(3*time.Minute, "down", "-v", "--timeout", "5"); err != nil {
 			t.Errorf("compose down -v: %v\n%s", err, out)
@@ -205,6 +207,44 @@ func waitRejoined(t *testing.T, stack *composeStack, sh shard, newMasterID strin
 			return nil
 		}
 		return fmt.Errorf("%s is not a replica of %s", sh.master.Name, sh.replica.Name)
+	})
+}
+
+// checkReplicasInSync waits until every replica holds as many keys as its master (no writes
+// run meanwhile), so that a replica that would lose data when promoted is caught now.
+func checkReplicasInSync(t *testing.T, nodes []*harness.Server) {
+	t.Helper()
+	waitUntil(t, time.Minute, "every replica to hold its master's keys", func() error {
+		byID := map[string]*harness.Server{}
+		views := map[*harness.Server]harness.View{}
+		for _, n := range nodes {
+			v, err := harness.ClusterNodes(n)
+			if err != nil {
+				return err
+			}
+			me, _ := v.Myself()
+			byID[me.ID] = n
+			views[n] = v
+		}
+		for _, n := range nodes {
+			me, _ := views[n].Myself()
+			if !me.IsReplica() {
+				continue
+			}
+			m := byID[me.Master]
+			if m == nil {
+				return fmt.Errorf("%s follows an unknown master", n.Name)
+			}
+			rs, err1 := harness.Query(n, "DBSIZE")
+			ms, err2 := harness.Query(m, "DBSIZE")
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("DBSIZE: %v %v", err1, err2)
+			}
+			if rs.Int() != ms.Int() {
+				return fmt.Errorf("replica %s holds %d keys, its master %s %d", n.Name, rs.Int(), m.Name, ms.Int())
+			}
+		}
+		return nil
 	})
 }
 
@@ -416,8 +456,8 @@ func TestDockerComposeCluster(t *testing.T) {
 	if strings.TrimSpace(r.Out) != "hello" {
 		t.Fatalf("redis-cli -c get: %q", r.Out)
 	}
-	checkInit := stack.run(time.Minute, "logs", "--no-color", "cluster-init")
-	expectContains(t, "cluster-init's log", checkInit, "creating the cluster of", "[OK] All 16384 slots covered", "cluster ok")
+	keeperLog := stack.run(time.Minute, "logs", "--no-color", "cluster-keeper")
+	expectContains(t, "cluster-keeper's log", keeperLog, "creating the cluster of", "[OK] All 16384 slots covered", "cluster ok")
 
 	// The walk-through's program, once as written, then all along.
 	seed := startSeedLoop(t, nodes)
@@ -446,6 +486,52 @@ func TestDockerComposeCluster(t *testing.T) {
 		}
 		checkKeys(t, newClusterClient(t, nodes), "k", nkeys)
 		seed.recovered(t, "restart of all six")
+		checkReplicasInSync(t, nodes)
+	})
+	t.Run("lost-volume", func(t *testing.T) {
+		// A master's container and volume are gone (a disk lost): recreated empty, it must
+		// come back into the cluster by itself, as a replica of the replica that took over.
+		nodes := stack.waitHealthy(2 * time.Minute)
+		svc := aMaster(t, nodes)
+		oldID := ids[svc]
+		seed.resetOutage()
+		stack.run(2*time.Minute, "rm", "--stop", "--force", svc)
+		docker(t, "volume", "rm", stack.project+"_data"+strings.TrimPrefix(svc, "node"))
+		start := time.Now()
+		stack.run(4*time.Minute, "up", "-d", "--wait")
+		nodes = stack.waitHealthy(2 * time.Minute)
+		t.Logf("%s recreated with an empty volume: cluster healthy %v after `up`", svc, time.Since(start).Round(100*time.Millisecond))
+		got := stack.ids(nodes)
+		if got[svc] == oldID {
+			t.Fatalf("%s kept its id %s with an empty volume", svc, oldID)
+		}
+		masters, replicas := 0, 0
+		for _, n := range nodes {
+			v, err := harness.ClusterNodes(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := v.ByID(oldID); ok {
+				t.Errorf("%s still knows %s's former id", n.Name, svc)
+			}
+			me, _ := v.Myself()
+			if me.IsMaster() {
+				masters++
+				if len(v.ReplicasOf(me.ID)) != 1 {
+					t.Errorf("master %s has %d replicas", n.Name, len(v.ReplicasOf(me.ID)))
+				}
+			} else {
+				replicas++
+			}
+		}
+		if masters != 3 || replicas != 3 {
+			t.Errorf("%d masters and %d replicas", masters, replicas)
+		}
+		keeperLog := stack.run(time.Minute, "logs", "--no-color", "cluster-keeper")
+		expectContains(t, "cluster-keeper's log", keeperLog, svc+" came back empty", svc+" joins as a replica")
+		checkKeys(t, newClusterClient(t, nodes), "k", nkeys)
+		seed.recovered(t, "lost volume")
+		ids = got
 	})
 	t.Run("down-up-new-addresses", func(t *testing.T) {
 		seed.close() // its addresses go away with the network
@@ -482,8 +568,11 @@ func TestDockerComposeCluster(t *testing.T) {
 		if v, err := rdb.Get(context.Background(), "foo").Result(); err != nil || v != "bar" {
 			t.Errorf("GET foo: %q %v", v, err)
 		}
-		init := stack.run(time.Minute, "logs", "--no-color", "cluster-init")
-		expectContains(t, "cluster-init's log", init, "the nodes already form a cluster")
+		keeperLog := stack.run(time.Minute, "logs", "--no-color", "cluster-keeper")
+		expectContains(t, "cluster-keeper's log", keeperLog, "cluster ok")
+		if strings.Contains(keeperLog, "creating the cluster") || strings.Contains(keeperLog, "came back empty") {
+			t.Errorf("the keeper rebuilt what the volumes kept:\n%s", tail(keeperLog, 20))
+		}
 	})
 }
 
@@ -536,6 +625,7 @@ func composeFault(t *testing.T, stack *composeStack, seed *seedLoop, what string
 	waitRejoined(t, stack, sh, ids[sh.replica.Name])
 	stack.waitHealthy(2 * time.Minute)
 	st := ctr.finish(t)
+	checkReplicasInSync(t, stack.waitHealthy(2*time.Minute))
 	t.Logf("counter workload through %s: %d increments acknowledged, %d failed, %d acknowledged but lost, %d applied without acknowledgement",
 		what, st.acked, st.failed, st.lost, st.unacked)
 }
@@ -658,7 +748,9 @@ func composePartition(t *testing.T, stack *composeStack, seed *seedLoop) {
 		return fmt.Errorf("refusals so far: %q", refusals)
 	})
 
-	docker(t, "network", "connect", stack.network(), stack.container(sh.master.Name))
+	// With the service's name as alias, as Compose attached it: without it the name would no
+	// longer resolve on the network.
+	docker(t, "network", "connect", "--alias", sh.master.Name, stack.network(), stack.container(sh.master.Name))
 	reconnected := time.Now()
 	waitRejoined(t, stack, sh, ids[sh.replica.Name])
 	t.Logf("%s rejoined as a replica %v after the reconnection", sh.master.Name, time.Since(reconnected).Round(10*time.Millisecond))
@@ -706,6 +798,7 @@ func composePartition(t *testing.T, stack *composeStack, seed *seedLoop) {
 		t.Errorf("the minority master acknowledged writes %v after the cut", lastAckAt)
 	}
 	st := ctr.finish(t)
+	checkReplicasInSync(t, stack.waitHealthy(2*time.Minute))
 	t.Logf("majority side's counter workload through the partition: %d increments acknowledged, %d failed, %d acknowledged but lost, %d applied without acknowledgement",
 		st.acked, st.failed, st.lost, st.unacked)
 }

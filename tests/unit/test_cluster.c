@@ -1929,6 +1929,44 @@ static void replaced_node_is_not_redialled(void **state) {
     sim_free(&s);
 }
 
+/* The same with a master: the others mark its former id failing although
+ * they no longer know where to ping it, and its replica takes over. */
+static void replaced_master_fails_over(void **state) {
+    (void)state;
+    sim s;
+    sim_init(&s);
+    build_cluster(&s, 3, 1, NULL);
+    const int victim = 0, heir = 3;
+    snprintf(CL(&s, victim)->cfg.hostname, sizeof(CL(&s, victim)->cfg.hostname), "h0");
+    cnode_set_hostname(ME(&s, victim), "h0");
+    for (int i = 1; i < 6; i++) ASSERT_WITHIN(&s, 5000, view(&s, i, victim)->hostname != NULL);
+
+    sim_cut(&s, victim, true);
+    char addr[CMSG_IPLEN + 1];
+    snprintf(addr, sizeof(addr), "%s", s.node[victim].ip);
+    snprintf(s.node[victim].ip, sizeof(s.node[victim].ip), "10.9.9.9");
+    cluster_config named;
+    default_cfg(&named);
+    snprintf(named.hostname, sizeof(named.hostname), "h0");
+    int fresh = sim_node(&s, &named);
+    snprintf(s.node[fresh].ip, sizeof(s.node[fresh].ip), "%s", addr);
+    s.node[fresh].port = s.node[victim].port;
+    s.node[fresh].cport = s.node[victim].cport;
+    ME(&s, fresh)->port = CL(&s, fresh)->cfg.port = s.node[victim].port;
+    ME(&s, fresh)->cport = CL(&s, fresh)->cfg.cport = s.node[victim].cport;
+    cnode_set_hostname(ME(&s, fresh), "h0");
+    int64_t t0 = s.now;
+    ASSERT_WITHIN(&s, 3 * NODE_TIMEOUT, cnode_is_master(ME(&s, heir)));
+    print_message("    master replaced under its name and address: replica promoted after %lld ms\n",
+                  (long long)(s.now - t0));
+    for (int i = 1; i < 6; i++) {
+        if (i == victim) continue;
+        ASSERT_WITHIN(&s, 3000, view(&s, i, victim)->flags & CNODE_FAIL);
+    }
+    ASSERT_WITHIN(&s, 5000, all_ok(&s, 6, victim));
+    sim_free(&s);
+}
+
 /* A replica that completes the quorum broadcasts FAIL like a master. */
 #define FR "f000000000000000000000000000000000000001"
 #define FM1 "f000000000000000000000000000000000000002"
@@ -2052,6 +2090,7 @@ int main(void) {
         cmocka_unit_test(restart_with_new_addresses),
         cmocka_unit_test(minority_master_fences_writes_early),
         cmocka_unit_test(replaced_node_is_not_redialled),
+        cmocka_unit_test(replaced_master_fails_over),
         cmocka_unit_test(replica_broadcasts_fail),
         cmocka_unit_test(unclaimed_slot_goes_to_the_next_claimant),
     };
