@@ -69,7 +69,7 @@ type txStep struct {
 }
 
 func on(conn int, cmd string) txStep { return txStep{conn: conn, cmd: cmd} }
-func pause(d time.Duration) txStep  { return txStep{pause: d} }
+func pause(d time.Duration) txStep   { return txStep{pause: d} }
 func normed(conn int, cmd string, f func([]byte) string) txStep {
 	return txStep{conn: conn, cmd: cmd, norm: f}
 }
