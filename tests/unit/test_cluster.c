@@ -1886,6 +1886,27 @@ static void minority_master_fences_writes_early(void **state) {
     sim_free(&s);
 }
 
+/* The process of node `old` is gone for good, and a fresh engine node
+ * that announces `hostname` starts at its address (a container recreated
+ * with an empty volume). Returns the fresh node. */
+static int sim_replace(sim *s, int old, const char *hostname) {
+    sim_cut(s, old, true);
+    char addr[CMSG_IPLEN + 1];
+    snprintf(addr, sizeof(addr), "%s", s->node[old].ip);
+    snprintf(s->node[old].ip, sizeof(s->node[old].ip), "10.9.9.9");
+    cluster_config named;
+    default_cfg(&named);
+    snprintf(named.hostname, sizeof(named.hostname), "%s", hostname);
+    int fresh = sim_node(s, &named);
+    snprintf(s->node[fresh].ip, sizeof(s->node[fresh].ip), "%s", addr);
+    s->node[fresh].port = s->node[old].port;
+    s->node[fresh].cport = s->node[old].cport;
+    ME(s, fresh)->port = CL(s, fresh)->cfg.port = s->node[old].port;
+    ME(s, fresh)->cport = CL(s, fresh)->cfg.cport = s->node[old].cport;
+    cnode_set_hostname(ME(s, fresh), hostname);
+    return fresh;
+}
+
 /* A node replaced by a fresh one under the same host name and address
  * (a container recreated with an empty volume): the others mark the old
  * id without an address once and stop dialling it, rather than finding
@@ -1905,16 +1926,7 @@ static void replaced_node_is_not_redialled(void **state) {
     replicate_cmd(&s, old, 0);
     ASSERT_WITHIN(&s, 5000, is_replica_of(&s, 1, old, 0) && is_replica_of(&s, 2, old, 0));
 
-    /* The old process is gone; a new one with another id takes its place. */
-    sim_cut(&s, old, true);
-    snprintf(s.node[old].ip, sizeof(s.node[old].ip), "10.9.9.9");
-    int fresh = sim_node(&s, &named);
-    snprintf(s.node[fresh].ip, sizeof(s.node[fresh].ip), "10.0.0.%d", old + 1);
-    s.node[fresh].port = s.node[old].port;
-    s.node[fresh].cport = s.node[old].cport;
-    ME(&s, fresh)->port = CL(&s, fresh)->cfg.port = s.node[old].port;
-    ME(&s, fresh)->cport = CL(&s, fresh)->cfg.cport = s.node[old].cport;
-    cnode_set_hostname(ME(&s, fresh), "h4");
+    int fresh = sim_replace(&s, old, "h4");
     for (int i = 0; i < 3; i++) ASSERT_WITHIN(&s, 10000, view(&s, i, old)->flags & CNODE_NOADDR);
     int before[3];
     for (int i = 0; i < 3; i++) before[i] = s.node[i].connects;
@@ -1941,20 +1953,7 @@ static void replaced_master_fails_over(void **state) {
     cnode_set_hostname(ME(&s, victim), "h0");
     for (int i = 1; i < 6; i++) ASSERT_WITHIN(&s, 5000, view(&s, i, victim)->hostname != NULL);
 
-    sim_cut(&s, victim, true);
-    char addr[CMSG_IPLEN + 1];
-    snprintf(addr, sizeof(addr), "%s", s.node[victim].ip);
-    snprintf(s.node[victim].ip, sizeof(s.node[victim].ip), "10.9.9.9");
-    cluster_config named;
-    default_cfg(&named);
-    snprintf(named.hostname, sizeof(named.hostname), "h0");
-    int fresh = sim_node(&s, &named);
-    snprintf(s.node[fresh].ip, sizeof(s.node[fresh].ip), "%s", addr);
-    s.node[fresh].port = s.node[victim].port;
-    s.node[fresh].cport = s.node[victim].cport;
-    ME(&s, fresh)->port = CL(&s, fresh)->cfg.port = s.node[victim].port;
-    ME(&s, fresh)->cport = CL(&s, fresh)->cfg.cport = s.node[victim].cport;
-    cnode_set_hostname(ME(&s, fresh), "h0");
+    sim_replace(&s, victim, "h0");
     int64_t t0 = s.now;
     ASSERT_WITHIN(&s, 3 * NODE_TIMEOUT, cnode_is_master(ME(&s, heir)));
     print_message("    master replaced under its name and address: replica promoted after %lld ms\n",
