@@ -1655,6 +1655,90 @@ type counterStats struct {
 	acked, failed, lost, unacked int64
 }
 
+// counterLoad drives INCR on nkeys keys, each key owned by one worker, and records the last
+// acknowledged value of every key, so that lost and unacknowledged increments are counted.
+type counterLoad struct {
+	rdb      *redis.ClusterClient
+	prefix   string
+	incr     func(ctx context.Context, key string) (int64, error)
+	expected []int64
+	mu       sync.Mutex
+	st       counterStats
+	stop     atomic.Bool
+	wg       sync.WaitGroup
+}
+
+// startCounterLoad starts the workers; incr is how one increment is made and acknowledged
+// (nil: a plain INCR through rdb).
+func startCounterLoad(t *testing.T, rdb *redis.ClusterClient, prefix string, nkeys, workers int,
+	incr func(ctx context.Context, key string) (int64, error)) *counterLoad {
+	c := &counterLoad{rdb: rdb, prefix: prefix, incr: incr, expected: make([]int64, nkeys)}
+	if c.incr == nil {
+		c.incr = func(ctx context.Context, key string) (int64, error) { return rdb.Incr(ctx, key).Result() }
+	}
+	ctx := context.Background()
+	for w := 0; w < workers; w++ {
+		c.wg.Add(1)
+		go func(w int) {
+			defer c.wg.Done()
+			rng := rand.New(rand.NewSource(int64(w) + 1))
+			for !c.stop.Load() {
+				i := w + workers*rng.Intn(nkeys/workers)
+				v, err := c.incr(ctx, prefix+strconv.Itoa(i))
+				c.mu.Lock()
+				if err != nil {
+					c.st.failed++
+				} else {
+					c.st.acked++
+					if v <= c.expected[i] {
+						c.st.lost += c.expected[i] - v + 1
+					} else if v > c.expected[i]+1 {
+						c.st.unacked += v - c.expected[i] - 1
+					}
+					c.expected[i] = v
+				}
+				c.mu.Unlock()
+				if err != nil {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		}(w)
+	}
+	t.Cleanup(func() { c.stop.Store(true); c.wg.Wait() })
+	return c
+}
+
+func (c *counterLoad) acked() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.st.acked
+}
+
+// finish stops the workers and compares every key's value with its last acknowledged one.
+func (c *counterLoad) finish(t *testing.T) counterStats {
+	t.Helper()
+	c.stop.Store(true)
+	c.wg.Wait()
+	ctx := context.Background()
+	for i, want := range c.expected {
+		var got int64
+		waitUntil(t, 30*time.Second, "a final read", func() error {
+			v, err := c.rdb.Get(ctx, c.prefix+strconv.Itoa(i)).Int64()
+			if errors.Is(err, redis.Nil) {
+				v, err = 0, nil
+			}
+			got = v
+			return err
+		})
+		if got < want {
+			c.st.lost += want - got
+		} else if got > want {
+			c.st.unacked += got - want
+		}
+	}
+	return c.st
+}
+
 func TestClusterConsistency(t *testing.T) {
 	requireCli(t)
 	c := harness.StartCluster(t, harness.ClusterOptions{})
@@ -1683,72 +1767,35 @@ func counterThroughFailover(t *testing.T, c *harness.Cluster, useWait bool) coun
 	}
 	r := c.ReplicaOf(entry, m)
 	rdb := newClusterClient(t, c.Nodes)
-	ctx := context.Background()
-	prefix := fmt.Sprintf("ctr%v:", useWait)
-
-	expected := make([]int64, nkeys)
-	var st counterStats
-	var mu sync.Mutex
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	incr := func(key string) (int64, error) {
-		if !useWait {
-			return rdb.Incr(ctx, key).Result()
-		}
-		node, err := rdb.MasterForKey(ctx, key)
-		if err != nil {
-			return 0, err
-		}
-		var in *redis.IntCmd
-		var wait *redis.Cmd
-		_, err = node.Pipelined(ctx, func(p redis.Pipeliner) error {
-			in = p.Incr(ctx, key)
-			wait = p.Do(ctx, "WAIT", "1", "500")
-			return nil
-		})
-		if err != nil {
-			rdb.ReloadState(ctx)
-			return 0, err
-		}
-		if n, err := wait.Int64(); err != nil || n < 1 {
-			return 0, fmt.Errorf("WAIT 1: %d replicas, %v", n, err)
-		}
-		return in.Val(), nil
-	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewSource(int64(w) + 1))
-			for !stop.Load() {
-				i := w + workers*rng.Intn(nkeys/workers)
-				v, err := incr(prefix + strconv.Itoa(i))
-				mu.Lock()
-				if err != nil {
-					st.failed++
-				} else {
-					st.acked++
-					if v <= expected[i] {
-						st.lost += expected[i] - v + 1
-					} else if v > expected[i]+1 {
-						st.unacked += v - expected[i] - 1
-					}
-					expected[i] = v
-				}
-				mu.Unlock()
-				if err != nil {
-					time.Sleep(10 * time.Millisecond)
-				}
+	var incr func(ctx context.Context, key string) (int64, error)
+	if useWait {
+		incr = func(ctx context.Context, key string) (int64, error) {
+			node, err := rdb.MasterForKey(ctx, key)
+			if err != nil {
+				return 0, err
 			}
-		}(w)
+			var in *redis.IntCmd
+			var wait *redis.Cmd
+			_, err = node.Pipelined(ctx, func(p redis.Pipeliner) error {
+				in = p.Incr(ctx, key)
+				wait = p.Do(ctx, "WAIT", "1", "500")
+				return nil
+			})
+			if err != nil {
+				rdb.ReloadState(ctx)
+				return 0, err
+			}
+			if n, err := wait.Int64(); err != nil || n < 1 {
+				return 0, fmt.Errorf("WAIT 1: %d replicas, %v", n, err)
+			}
+			return in.Val(), nil
+		}
 	}
-	defer func() { stop.Store(true); wg.Wait() }()
+	load := startCounterLoad(t, rdb, fmt.Sprintf("ctr%v:", useWait), nkeys, workers, incr)
 
 	waitUntil(t, 20*time.Second, "the workload to get going", func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		if st.acked < 2000 {
-			return fmt.Errorf("%d increments so far", st.acked)
+		if n := load.acked(); n < 2000 {
+			return fmt.Errorf("%d increments so far", n)
 		}
 		return nil
 	})
@@ -1762,40 +1809,18 @@ func counterThroughFailover(t *testing.T, c *harness.Cluster, useWait bool) coun
 	})
 	t.Logf("replica promoted %v after kill -9", time.Since(t0).Round(time.Millisecond))
 	c.WaitState(c.Others(m), "ok", 30*time.Second)
-	mu.Lock()
-	ackedAtPromotion := st.acked
-	mu.Unlock()
+	ackedAtPromotion := load.acked()
 	// Keep going for a while: writes to the shard without a replica wait for WAIT's timeout and
 	// count as failed, the other shards carry on.
 	promotedAt := time.Now()
 	waitUntil(t, 60*time.Second, "the workload to continue after the failover", func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		if n := st.acked - ackedAtPromotion; n < 500 || time.Since(promotedAt) < 2*time.Second {
+		if n := load.acked() - ackedAtPromotion; n < 500 || time.Since(promotedAt) < 2*time.Second {
 			return fmt.Errorf("%d increments since the promotion", n)
 		}
 		return nil
 	})
-	stop.Store(true)
-	wg.Wait()
-
 	// Final values, read once everything answers again.
-	for i := 0; i < nkeys; i++ {
-		var got int64
-		waitUntil(t, 20*time.Second, "a final read", func() error {
-			v, err := rdb.Get(ctx, prefix+strconv.Itoa(i)).Int64()
-			if errors.Is(err, redis.Nil) {
-				v, err = 0, nil
-			}
-			got = v
-			return err
-		})
-		if got < expected[i] {
-			st.lost += expected[i] - got
-		} else if got > expected[i] {
-			st.unacked += got - expected[i]
-		}
-	}
+	st := load.finish(t)
 
 	// Bring the killed master back (as a replica) for whatever runs next.
 	if err := m.Restart(); err != nil {
