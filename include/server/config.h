@@ -98,6 +98,7 @@ typedef struct config_values {
     int databases;
     int hz; /* already clamped to 1..500 */
     bool dynamic_hz;
+    int busy_poll_us; /* poll this long after replying before the loop sleeps; 0: never */
     int supervised; /* enum config_supervised */
     bool set_proc_title;
     char *proc_title_template;

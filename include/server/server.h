@@ -21,6 +21,7 @@ struct evict_pool;
 struct slowlog;
 struct latency_monitor;
 struct htable;
+struct busy_poll;
 
 typedef struct server_stats {
     uint64_t connections_received;
@@ -74,6 +75,7 @@ struct keyspace *server_keyspace(server *s);
 command_registry *server_commands(server *s);
 const cmd_options *server_cmd_options(server *s);
 server_stats *server_stats_of(server *s);
+const struct busy_poll *server_busy_poll(server *s);
 struct slowlog *server_slowlog(server *s);
 struct latency_monitor *server_latency(server *s);
 

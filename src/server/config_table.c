@@ -912,6 +912,8 @@ const cfg_option cfg_options[] = {
     {NUM("key-load-delay", NULL, HIDDEN, INT_MIN, INT_MAX, 0, 0)},
     {NUM("active-expire-effort", NULL, 0, 1, 10, 1, 0), MI(active_expire_effort)},
     {NUM("hz", NULL, 0, 0, INT_MAX, 10, CFG_N_CLAMP_HZ), MI(hz), .apply = CFG_APPLY_HZ},
+    /* Tessera's own: see base/busy_poll.h. */
+    {NUM("busy-poll-us", NULL, 0, 0, 10000, 100, 0), MI(busy_poll_us)},
     {NUM("min-replicas-to-write", "min-slaves-to-write", 0, 0, INT_MAX, 0, 0), MI(min_replicas_to_write)},
     {NUM("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, INT_MAX, 10, 0), MI(min_replicas_max_lag)},
     {NUM("watchdog-period", NULL, HIDDEN, 0, INT_MAX, 0, 0), .check = check_no_watchdog},

@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "base/busy_poll.h"
 #include "base/clock.h"
 #include "base/mem.h"
 #include "commands/command.h"
@@ -363,7 +364,9 @@ static void section_stats(server *s, buf *out) {
                "io_threaded_reads_processed:0\r\n"
                "io_threaded_writes_processed:0\r\n"
                "reply_buffer_shrinks:0\r\n"
-               "reply_buffer_expands:0\r\n",
+               "reply_buffer_expands:0\r\n"
+               "busy_poll_hits:%llu\r\n"
+               "busy_poll_misses:%llu\r\n",
                (unsigned long long)st->connections_received,
                (unsigned long long)st->commands_processed,
                (long long)llround(server_instant_metric(s, METRIC_COMMANDS)),
@@ -381,7 +384,8 @@ static void section_stats(server *s, buf *out) {
                (unsigned long long)snapshot_get_stats(server_snapshot(s))->forks,
                (unsigned long long)st->unexpected_error_replies,
                (unsigned long long)st->error_replies, (unsigned long long)st->io_reads,
-               (unsigned long long)st->io_writes);
+               (unsigned long long)st->io_writes, (unsigned long long)server_busy_poll(s)->hits,
+               (unsigned long long)server_busy_poll(s)->misses);
 }
 
 static void section_replication(server *s, buf *out) {

@@ -16,6 +16,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/busy_poll.h"
 #include "base/clock.h"
 #include "base/hash.h"
 #include "base/htable.h"
@@ -101,6 +103,8 @@ struct server {
 
     ev_timer cron;
     ev_prepare before_sleep;
+    ev_idle poll_again; /* active while busy polling: the loop does not sleep */
+    busy_poll busy;
     ev_signal sigterm, sigint;
     uint64_t cron_loops;
     int cron_hz;
@@ -139,6 +143,10 @@ const cmd_options *server_cmd_options(server *s) {
 }
 server_stats *server_stats_of(server *s) {
     return &s->stats;
+}
+
+const busy_poll *server_busy_poll(server *s) {
+    return &s->busy;
 }
 struct slowlog *server_slowlog(server *s) {
     return s->slowlog;
@@ -416,6 +424,7 @@ void server_refresh_options(server *s) {
     s->cmd_opts.lazyfree_expire = cv->lazyfree_lazy_expire;
     s->cmd_opts.cluster_enabled = cv->cluster_enabled;
     s->cmd_opts.rdb_compression = cv->rdbcompression;
+    busy_poll_set_budget(&s->busy, cv->busy_poll_us);
     int p = cv->maxmemory_policy;
     bool lru_lfu = p == CFG_EVICT_VOLATILE_LRU || p == CFG_EVICT_VOLATILE_LFU ||
                    p == CFG_EVICT_ALLKEYS_LRU || p == CFG_EVICT_ALLKEYS_LFU;
@@ -679,9 +688,25 @@ static void flush_and_close(server *s) {
     }
 }
 
+/* While this idle watcher is active, libev polls without sleeping and calls
+ * it whenever a poll found nothing; see base/busy_poll.h for the policy.
+ * sched_yield lets any other runnable process on this CPU go first, so
+ * polling never takes a CPU that a client or another server could use. */
+static void on_poll_again(struct ev_loop *loop, ev_idle *w, int revents) {
+    (void)revents;
+    server *s = w->data;
+    if (busy_poll_on_idle(&s->busy, clock_mono_us()))
+        sched_yield();
+    else
+        ev_idle_stop(loop, w);
+}
+
 static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents) {
     (void)revents;
     server *s = w->data;
+    /* Replies about to go out: more requests are likely to follow soon. */
+    if (!list_empty(&s->pending_writes) && busy_poll_after_work(&s->busy, clock_mono_us()))
+        ev_idle_start(loop, &s->poll_again);
     /* The append-only file first: a reply must not acknowledge a write
      * the file does not have yet. */
     appendonly_flush(s->aof);
@@ -990,6 +1015,8 @@ server *server_new(config *cfg, int argc, char **argv) {
     ev_prepare_init(&s->before_sleep, on_before_sleep);
     s->before_sleep.data = s;
     ev_prepare_start(s->loop, &s->before_sleep);
+    ev_idle_init(&s->poll_again, on_poll_again);
+    s->poll_again.data = s;
     ev_signal_init(&s->sigterm, on_signal, SIGTERM);
     s->sigterm.data = s;
     ev_signal_start(s->loop, &s->sigterm);
@@ -1007,6 +1034,7 @@ void server_free(server *s) {
     cluster_bus_free(s->cbus);
     ev_timer_stop(s->loop, &s->cron);
     ev_prepare_stop(s->loop, &s->before_sleep);
+    ev_idle_stop(s->loop, &s->poll_again);
     ev_signal_stop(s->loop, &s->sigterm);
     ev_signal_stop(s->loop, &s->sigint);
     htable_clear(&s->errorstats, free_errorstat, NULL);

@@ -28,6 +28,7 @@
 #   BENCH_CLIENTS      connections              (default 50)
 #   BENCH_MEM_KEYS     distinct keys for the memory row (default 1000000; 0 skips it)
 #   BENCH_PORT         first of two ports       (default 22700)
+#   BENCH_TESSERA_ARGS extra directives for Tessera, e.g. "--busy-poll-us 0"
 #   BENCH_PIN          no|yes|auto|shared (default no).
 #                      no: the scheduler places everything.
 #                      yes: both servers on CPU 0, redis-benchmark on the other CPUs
@@ -60,6 +61,7 @@ BENCH_CLIENTS=${BENCH_CLIENTS:-50}
 BENCH_MEM_KEYS=${BENCH_MEM_KEYS:-1000000}
 BENCH_PORT=${BENCH_PORT:-22700}
 BENCH_PIN=${BENCH_PIN:-no}
+BENCH_TESSERA_ARGS=${BENCH_TESSERA_ARGS:-}
 BENCH_CSV=${BENCH_CSV:-}
 
 T_PORT=$BENCH_PORT
@@ -110,8 +112,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_server() { # name bin port -> prints pid
+start_server() { # name bin port [extra args...] -> prints pid
     local name=$1 bin=$2 port=$3 dir="$WORK/$1" i
+    shift 3
     mkdir -p "$dir"
     # Something already answering there would pass for our server below.
     if "$REDIS_CLI_BIN" -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then
@@ -121,7 +124,7 @@ start_server() { # name bin port -> prints pid
     # No --bind: Tessera's current command line applies only a subset of
     # options, and both servers listen on loopback by default anyway (the
     # client connects to 127.0.0.1).
-    (cd "$dir" && exec "${SERVER_PIN[@]}" "$bin" --port "$port" --save "" --appendonly no \
+    (cd "$dir" && exec "${SERVER_PIN[@]}" "$bin" --port "$port" --save "" --appendonly no "$@" \
         >"$dir/log" 2>&1) &
     local pid=$!
     for ((i = 0; i < 100; i++)); do
@@ -143,7 +146,8 @@ start_server() { # name bin port -> prints pid
 }
 
 start_both() {
-    T_PID=$(start_server tessera "$TESSERA_BIN" "$T_PORT") || die "could not start Tessera"
+    # shellcheck disable=SC2086 # BENCH_TESSERA_ARGS is a list of words
+    T_PID=$(start_server tessera "$TESSERA_BIN" "$T_PORT" $BENCH_TESSERA_ARGS) || die "could not start Tessera"
     R_PID=$(start_server redis "$REDIS_SERVER_BIN" "$R_PORT") || die "could not start redis-server"
 }
 
@@ -247,6 +251,7 @@ else
 fi
 echo "setup:     loopback, --save \"\" --appendonly no, -c $BENCH_CLIENTS, $BENCH_ROUNDS rounds," \
     "order T R / R T alternating, median of rounds"
+[[ -z $BENCH_TESSERA_ARGS ]] || echo "tessera args: $BENCH_TESSERA_ARGS"
 echo
 
 [[ -z $BENCH_CSV ]] || echo "round,server,test,pipeline,requests,ops_per_sec,server_us_per_op" >"$BENCH_CSV"

@@ -196,11 +196,12 @@ static int count_lines(const char *s) {
 
 /* CONFIG GET '*' of a stock redis-server 7.0.15 (defaults; the working
  * directory shown as <cwd>), except enable-debug-command, which Tessera
- * defaults to "local". */
+ * defaults to "local", plus Tessera's own options (marked below). */
 static const struct {
     const char *name;
     const char *value;
 } redis_defaults[] = {
+    {"busy-poll-us", "100"}, /* Tessera only */
     {"acl-pubsub-default", "resetchannels"},
     {"aclfile", ""},
     {"acllog-max-len", "128"},
