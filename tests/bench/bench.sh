@@ -219,6 +219,19 @@ spread() { # values...
         if (m > 0) printf "%.0f%%", 100 * (v[NR] - v[1]) / m; else printf "-" }'
 }
 
+# The same round's runs form a pair (one right after the other, so they saw
+# about the same machine): prints the median of the per-round ratios and how
+# many rounds Tessera won, e.g. "1.12 6/7". Less moved by drift between
+# rounds than the ratio of the two medians.
+paired() { # "tessera values" "redis values"
+    awk -v t="$1" -v r="$2" 'BEGIN {
+        n = split(t, a, " "); split(r, b, " "); won = 0
+        for (i = 1; i <= n; i++) { q[i] = b[i] > 0 ? a[i] / b[i] : 0; if (a[i] > b[i]) won++ }
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && q[j] < q[j - 1]; j--) { x = q[j]; q[j] = q[j - 1]; q[j - 1] = x }
+        m = (n % 2) ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2
+        printf "%.2f %d/%d", m, won, n }'
+}
+
 # Whether the server knows the command a -t test sends.
 supports() { # port test
     local port=$1 test=$2 reply
@@ -312,8 +325,8 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
     echo "round $round/$BENCH_ROUNDS done (load avg $(cut -d' ' -f1 /proc/loadavg))" >&2
 done
 
-printf '%-6s %3s %9s %12s %12s %6s %7s %7s %9s %9s %6s\n' \
-    test -P requests "tessera/s" "redis/s" ratio "spr(T)" "spr(R)" "T us/op" "R us/op" "cpu"
+printf '%-6s %3s %9s %12s %12s %6s %6s %5s %7s %7s %9s %9s %6s\n' \
+    test -P requests "tessera/s" "redis/s" ratio paired won "spr(T)" "spr(R)" "T us/op" "R us/op" "cpu"
 for test in $BENCH_TESTS; do
     for p in $BENCH_PIPELINES; do
         row="$test:$p"
@@ -330,14 +343,16 @@ for test in $BENCH_TESTS; do
         # shellcheck disable=SC2086
         rc=$(median_fmt "%.3f" ${R_CPU[$row]})
         # shellcheck disable=SC2086
-        printf '%-6s %3s %9s %12s %12s %6s %7s %7s %9s %9s %6s\n' "$test" "$p" "${REQ[$row]}" \
-            "$tm" "$rm_" "$(ratio "$tm" "$rm_")" "$(spread ${T_RES[$row]})" \
+        read -r pr won <<<"$(paired "${T_RES[$row]}" "${R_RES[$row]}")"
+        printf '%-6s %3s %9s %12s %12s %6s %6s %5s %7s %7s %9s %9s %6s\n' "$test" "$p" "${REQ[$row]}" \
+            "$tm" "$rm_" "$(ratio "$tm" "$rm_")" "$pr" "$won" "$(spread ${T_RES[$row]})" \
             "$(spread ${R_RES[$row]})" "$tc" "$rc" "$(ratio "$rc" "$tc")"
     done
 done
-echo "(medians of $BENCH_ROUNDS runs. ratio = tessera/redis ops/s; cpu = redis/tessera server" \
-    "CPU time per request; for both, higher is better for tessera. spr = (max-min)/median of" \
-    "ops/s over the rounds)"
+echo "(medians of $BENCH_ROUNDS runs. ratio = tessera/redis ops/s; paired = median of the" \
+    "per-round tessera/redis ratios, won = rounds where tessera was faster; cpu = redis/tessera" \
+    "server CPU time per request; for all, higher is better for tessera. spr = (max-min)/median" \
+    "of ops/s over the rounds)"
 
 # ---- memory row --------------------------------------------------------------
 
