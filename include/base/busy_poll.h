@@ -43,6 +43,11 @@ typedef struct busy_poll {
 void busy_poll_init(busy_poll *bp, int64_t budget_us);
 void busy_poll_set_budget(busy_poll *bp, int64_t budget_us);
 
+/* False when the budget is 0: the caller may skip reading the clock. */
+static inline bool busy_poll_enabled(const busy_poll *bp) {
+    return bp->budget_us > 0;
+}
+
 /* The loop did work at now. True: poll before sleeping. */
 bool busy_poll_after_work(busy_poll *bp, int64_t now_us);
 

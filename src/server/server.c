@@ -705,7 +705,8 @@ static void on_before_sleep(struct ev_loop *loop, ev_prepare *w, int revents) {
     (void)revents;
     server *s = w->data;
     /* Replies about to go out: more requests are likely to follow soon. */
-    if (!list_empty(&s->pending_writes) && busy_poll_after_work(&s->busy, clock_mono_us()))
+    if (!list_empty(&s->pending_writes) && busy_poll_enabled(&s->busy) &&
+        busy_poll_after_work(&s->busy, clock_mono_us()))
         ev_idle_start(loop, &s->poll_again);
     /* The append-only file first: a reply must not acknowledge a write
      * the file does not have yet. */

@@ -10,6 +10,9 @@
 # server, kernel time not included) is divided by the number of requests.
 # Connection set-up of the benchmark clients is inside the window, so a few
 # hundred requests' worth of accept/close are spread over the whole run.
+# Tessera runs with --busy-poll-us 0: the instructions of polls that wait
+# for the next request are waiting, not work done for a request, and under
+# valgrind's slowdown their number says nothing about a real run.
 #
 # Environment:
 #   TESSERA_BIN, REDIS_SERVER_BIN, REDIS_BENCHMARK_BIN, REDIS_CLI_BIN  (as bench.sh)
@@ -70,14 +73,15 @@ probe_reply() { # test -> the server's reply to one such command
 # Runs every workload against one server under callgrind; writes
 # "test ir_per_request" lines (or "test unsupported") to $WORK/<name>.res.
 # Runs in the main shell (not in $(...)) so the EXIT trap sees PID.
-profile() { # name bin
+profile() { # name bin [extra args...]
     local name=$1 bin=$2 out="$WORK/$1.cg" res="$WORK/$1.res" i dumps=0
+    shift 2
     : >"$res"
     if cli "$CALLGRIND_PORT" ping >/dev/null 2>&1; then
         die "port $CALLGRIND_PORT is already in use (set CALLGRIND_PORT)"
     fi
     valgrind --tool=callgrind --callgrind-out-file="$out" \
-        "$bin" --port "$CALLGRIND_PORT" --save "" --appendonly no >"$WORK/$name.log" 2>&1 &
+        "$bin" --port "$CALLGRIND_PORT" --save "" --appendonly no "$@" >"$WORK/$name.log" 2>&1 &
     PID=$!
     for ((i = 0; i < 300; i++)); do
         kill -0 "$PID" 2>/dev/null || {
@@ -136,7 +140,7 @@ echo "workload: redis-benchmark -c $CALLGRIND_CLIENTS -P $CALLGRIND_PIPELINE -n 
 echo
 
 declare -A T R
-profile tessera "$TESSERA_BIN"
+profile tessera "$TESSERA_BIN" --busy-poll-us 0
 profile redis "$REDIS_SERVER_BIN"
 while read -r test v; do T[$test]=$v; done <"$WORK/tessera.res"
 while read -r test v; do R[$test]=$v; done <"$WORK/redis.res"
