@@ -615,3 +615,74 @@ func readLines(t *testing.T, path string) []string {
 	}
 	return lines
 }
+
+// Busy polling (busy-poll-us): under a steady load the loop catches requests
+// by polling; an idle server stops polling after its last reply; turning it
+// off stops it.
+func TestBusyPolling(t *testing.T) {
+	if harness.TargetIsReference() {
+		t.Skip("busy-poll-us is Tessera's own")
+	}
+	harness.RequireBinary(t, harness.RedisBenchmarkBin())
+	srv := harness.Start(t, harness.Options{})
+	c := srv.Dial(t)
+	bench := func() {
+		t.Helper()
+		r := runTool(t, 3*time.Minute, nil, harness.RedisBenchmarkBin(), "-h", "127.0.0.1",
+			"-p", strconv.Itoa(srv.Port), "-c", "50", "-n", "20000", "-t", "get", "-q")
+		if r.code != 0 {
+			t.Fatalf("redis-benchmark exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+		}
+	}
+	c.Expect("*2\r\n$12\r\nbusy-poll-us\r\n$3\r\n100\r\n", "CONFIG", "GET", "busy-poll-us")
+	bench()
+	hits := infoInt(t, c, "stats", "busy_poll_hits")
+	if hits == 0 {
+		t.Fatalf("busy_poll_hits is 0 after 20000 requests from 50 connections")
+	}
+
+	// Idle: every reply may start one poll that runs out (a miss); nothing
+	// else may. A loop that kept polling would also burn a whole core.
+	time.Sleep(300 * time.Millisecond)
+	misses := infoInt(t, c, "stats", "busy_poll_misses")
+	cpu0 := processCPU(t, srv.Pid)
+	time.Sleep(time.Second)
+	cpu := processCPU(t, srv.Pid) - cpu0
+	if d := infoInt(t, c, "stats", "busy_poll_misses") - misses; d > 1 {
+		t.Errorf("busy_poll_misses grew by %d while idle (at most 1, after the INFO reply)", d)
+	}
+	if cpu > 300*time.Millisecond {
+		t.Errorf("idle server used %v of CPU in 1 s", cpu)
+	}
+
+	c.Expect("+OK\r\n", "CONFIG", "SET", "busy-poll-us", "0")
+	hits = infoInt(t, c, "stats", "busy_poll_hits")
+	misses = infoInt(t, c, "stats", "busy_poll_misses")
+	bench()
+	if h := infoInt(t, c, "stats", "busy_poll_hits"); h != hits {
+		t.Errorf("busy_poll_hits went from %d to %d with busy-poll-us 0", hits, h)
+	}
+	if m := infoInt(t, c, "stats", "busy_poll_misses"); m != misses {
+		t.Errorf("busy_poll_misses went from %d to %d with busy-poll-us 0", misses, m)
+	}
+	c.Expect("-ERR CONFIG SET failed (possibly related to argument 'busy-poll-us') - argument must be between 0 and 10000 inclusive\r\n",
+		"CONFIG", "SET", "busy-poll-us", "10001")
+}
+
+// CPU time a process has used so far (first field of /proc/PID/schedstat).
+func processCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+	if err != nil {
+		t.Fatalf("schedstat: %v", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		t.Fatalf("schedstat: empty")
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		t.Fatalf("schedstat: %v", err)
+	}
+	return time.Duration(ns)
+}
