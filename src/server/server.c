@@ -144,7 +144,6 @@ const cmd_options *server_cmd_options(server *s) {
 server_stats *server_stats_of(server *s) {
     return &s->stats;
 }
-
 const busy_poll *server_busy_poll(server *s) {
     return &s->busy;
 }
